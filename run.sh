@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# synreal's entry points. Each one first makes sure .venv exists and holds the pinned environment.
+#   bash run.sh table-a [papermill -p overrides]   regenerate Table A (embedded benchmark, cpu profile)
+#   bash run.sh test                               run every notebook's tests and the system tests
+#   bash run.sh setup                              only build .venv
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PY=${PYTHON:-python3}
+VENV=.venv
+STAMP=$VENV/.synreal-installed
+
+setup() {
+  if [ -f "$STAMP" ] && [ "$STAMP" -nt settings.ini ] && [ "$STAMP" -nt setup.py ]; then return; fi
+  if ! "$PY" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then
+    echo "synreal needs Python 3.11 (torch 2.14.1 / torchvision 0.29.1 wheels); '$PY' is $("$PY" --version 2>&1)." >&2
+    echo "Point PYTHON at a 3.11 interpreter: PYTHON=python3.11 bash run.sh $*" >&2
+    exit 2
+  fi
+  [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
+  # torch and torchvision first, pinned as a pair; then the package and its dev tools.
+  "$VENV/bin/python" -m pip install --disable-pip-version-check -q torch==2.14.1 torchvision==0.29.1
+  "$VENV/bin/python" -m pip install --disable-pip-version-check -q -e ".[dev]"
+  touch "$STAMP"
+}
+
+cmd=${1:-help}; shift || true
+case "$cmd" in
+  setup) setup ;;
+  table-a)
+    setup
+    mkdir -p results
+    "$VENV/bin/papermill" -k python3 --cwd nbs nbs/reproduce_tableA.ipynb results/reproduce_tableA.ipynb \
+      -p out_dir ../results/tableA "$@"
+    echo "Table A written under results/tableA (executed notebook: results/reproduce_tableA.ipynb)" ;;
+  test)
+    setup
+    "$VENV/bin/nbdev_test" --n_workers 2
+    "$VENV/bin/python" -m pytest -q tests ;;
+  *) sed -n '2,6p' "$0"; exit 2 ;;
+esac
