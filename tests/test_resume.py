@@ -29,3 +29,17 @@ def test_kill_and_resume(tmp_path):
     m_straight = json.loads((straight / 'smoke' / 'rhd2h3d' / 'source_only' / 'seed0' / 'metrics.json').read_text())
     for split in ('source_test', 'target_test'):
         assert json.dumps(m_killed[split], sort_keys=True) == json.dumps(m_straight[split], sort_keys=True)
+
+
+def test_two_processes_on_one_run_train_it_once(tmp_path):
+    "The second process waits for the first one's lock and reads its metrics instead of training again."
+    args = [str(BIN / 'synreal'), 'train', '--profile', 'smoke', '--epochs', '3', '--device', 'cpu', '--quiet',
+            '--results-dir', str(tmp_path)]
+    procs = [subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    outs = [p.communicate(timeout=600) for p in procs]
+    assert all(p.returncode == 0 for p in procs), outs
+    run = tmp_path / 'smoke' / 'rhd2h3d' / 'source_only' / 'seed0'
+    epochs = [json.loads(l)['epoch'] for l in (run / 'log.jsonl').read_text().splitlines()]
+    assert epochs == [1, 2, 3], epochs
+    assert json.loads(outs[0][0]) == json.loads(outs[1][0])
