@@ -30,8 +30,8 @@ case "$cmd" in
   table-a)
     setup
     mkdir -p results
-    "$VENV/bin/papermill" -k python3 --cwd nbs nbs/reproduce_tableA.ipynb results/reproduce_tableA.ipynb \
-      -p out_dir ../results/tableA "$@"
+    "$VENV/bin/papermill" -k python3 nbs/reproduce_tableA.ipynb results/reproduce_tableA.ipynb \
+      -p out_dir results/tableA "$@"
     echo "Table A written under results/tableA (executed notebook: results/reproduce_tableA.ipynb)" ;;
   test)
     setup
