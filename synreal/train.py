@@ -119,7 +119,8 @@ class Task:
 
 TASKS: dict[str, Task] = {}
 LOADERS: dict = {}
-PLUGINS = ('synreal.reconstruction', 'synreal.pseudo_labels', 'synreal.bodies')
+PLUGINS = ('synreal.reconstruction', 'synreal.pseudo_labels', 'synreal.bodies', 'synreal.combined',
+           'synreal.baselines', 'synreal.embedded_targets', 'synreal.datasets')
 
 def register_task(task: Task) -> Task: TASKS[task.name] = task; return task
 def register_loader(name: str, samples_fn) -> None:
