@@ -34,3 +34,22 @@ def test_tableA_paper_profile_on_real_format_data(tmp_path):
     assert {c['profile']['name'] for c in runs} == {'paper'} and {c['data_root'] for c in runs} == {str(data)}
     assert {c['profile']['backbone'] for c in runs} == {'resnet18'}
     assert (results / 'paper' / 'rhd2h3d' / 'pseudo_rec' / 'seed0' / 'metrics.json').exists()
+
+
+def test_a_common_index_under_data_root_is_read_like_the_raw_format(tmp_path):
+    "`synreal data prepare` output under data_root is what training reads: same samples, names and pairs."
+    import torch
+    from synreal.datasets import prepare
+    from synreal.reconstruction import pair_groups
+    from synreal.train import load_task_data, get_profile
+    raw = tmp_path / 'raw'
+    make_hand_benchmark(raw, HandBenchmarkConfig.smoke(), progress=False)
+    for ds in ('rhd', 'h3d'): prepare(ds, raw, tmp_path / 'prepared', progress=False)
+    p = get_profile('smoke')
+    a, b = (load_task_data('rhd2h3d', p, root, progress=False) for root in (raw, tmp_path / 'prepared'))
+    for split in a:
+        assert len(a[split]) == len(b[split]) and a[split].names == b[split].names
+        assert torch.allclose(a[split].keypoints, b[split].keypoints, atol=1e-2)
+        assert torch.equal(a[split].visible, b[split].visible)
+        assert (a[split].images.float() - b[split].images.float()).abs().mean() < 3   # JPEG crops of the same pixels
+    assert torch.equal(pair_groups(a['target_train'].names), pair_groups(b['target_train'].names))
