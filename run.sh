@@ -35,7 +35,8 @@ case "$cmd" in
     echo "Table A written under results/tableA (executed notebook: results/reproduce_tableA.ipynb)" ;;
   test)
     setup
-    "$VENV/bin/nbdev_test" --n_workers 2
-    "$VENV/bin/python" -m pytest -q tests ;;
+    # two notebooks run at once on two cores: one torch thread each, or their threads spin against each other
+    OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}" "$VENV/bin/nbdev_test" --n_workers 2
+    OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}" "$VENV/bin/python" -m pytest -q tests --durations=10 ;;
   *) sed -n '2,6p' "$0"; exit 2 ;;
 esac
