@@ -10,7 +10,7 @@ __all__ = ['STRATEGIES', 'DEFAULTS', 'clamp_normalized', 'channel_stats', 'adain
            'mask_overlap', 'correct_labels', 'PseudoLabelStats', 'reproject', 'masked_mse', 'EpochPart',
            'PseudoLabelling']
 
-# %% ../nbs/06_pseudo_labels.ipynb #a2526811
+# %% ../nbs/06_pseudo_labels.ipynb #0c163e13
 import copy, json, math
 from pathlib import Path
 import torch, torch.nn as nn, torch.nn.functional as F
@@ -18,7 +18,7 @@ from .keypoints import KeypointSpec, HAND21, heatmap_targets, decode_argmax, hea
 from .data import AugmentConfig, invert_matrices, warp_keypoints
 from .train import Method, RunContext, register_method, joints_mse_loss
 
-# %% ../nbs/06_pseudo_labels.ipynb #337977ca
+# %% ../nbs/06_pseudo_labels.ipynb #4410333f
 _MEAN = torch.tensor([0.485, 0.456, 0.406]); _STD = torch.tensor([0.229, 0.224, 0.225])
 
 def clamp_normalized(x: torch.Tensor) -> torch.Tensor:
@@ -35,7 +35,7 @@ def adain(content: torch.Tensor, style: torch.Tensor, eps: float = 1e-5) -> torc
     mc, sc = channel_stats(content, eps); ms, ss = channel_stats(style, eps)
     return (content - mc) / sc * ss + ms
 
-# %% ../nbs/06_pseudo_labels.ipynb #58f348cd
+# %% ../nbs/06_pseudo_labels.ipynb #a244636c
 def _conv(i, o, stride=1): return nn.Sequential(nn.Conv2d(i, o, 3, stride, 1), nn.ReLU(inplace=True))
 
 def small_autoencoder(width: int = 32) -> tuple[nn.Module, nn.Module]:
@@ -73,7 +73,7 @@ class StyleNet(nn.Module):
         alpha = torch.as_tensor(alpha, dtype=c.dtype, device=c.device).reshape(-1, 1, 1, 1)
         return clamp_normalized(self.decoder(alpha * t + (1 - alpha) * fc))
 
-# %% ../nbs/06_pseudo_labels.ipynb #24b6714c
+# %% ../nbs/06_pseudo_labels.ipynb #8826afa6
 def stylize(net: StyleNet, content: torch.Tensor, style: torch.Tensor, prob: float, alpha=(0., 1.),
             generator: torch.Generator | None = None) -> torch.Tensor:
     "UniFrame's random stylisation: each sample, with probability `prob`, in its partner's style, alpha ~ U(alpha)."
@@ -104,14 +104,14 @@ def train_stylenet(net: StyleNet, images: torch.Tensor, iters: int = 300, batch:
         opt.zero_grad(); loss.backward(); opt.step(); losses.append(loss.item())
     return losses
 
-# %% ../nbs/06_pseudo_labels.ipynb #cdef22c2
+# %% ../nbs/06_pseudo_labels.ipynb #fed816c2
 def pretrain_loss(model: nn.Module, net: StyleNet, source: dict, target_images: torch.Tensor, prob: float = 0.5,
                   alpha=(0., 1.), generator: torch.Generator | None = None) -> torch.Tensor:
     "L_pre-train on a source batch (`image`, `heatmap`, `weight`) stylised with `target_images` as styles."
     x = stylize(net, source['image'], target_images, prob, alpha, generator)
     return joints_mse_loss(model(x), source['heatmap'], source['weight'])
 
-# %% ../nbs/06_pseudo_labels.ipynb #6fa121bf
+# %% ../nbs/06_pseudo_labels.ipynb #a6563866
 def make_teacher(student: nn.Module) -> nn.Module:
     "A frozen copy of the student."
     return copy.deepcopy(student).requires_grad_(False)
@@ -121,7 +121,7 @@ def ema_update(teacher: nn.Module, student: nn.Module, decay: float) -> None:
     "teacher <- decay * teacher + (1 - decay) * student, parameters only."
     for pt, ps in zip(teacher.parameters(), student.parameters()): pt.mul_(decay).add_(ps.detach(), alpha=1 - decay)
 
-# %% ../nbs/06_pseudo_labels.ipynb #b9287d77
+# %% ../nbs/06_pseudo_labels.ipynb #238a644f
 def move_keypoints(kp: torch.Tensor, from_matrix: torch.Tensor, to_matrix: torch.Tensor) -> torch.Tensor:
     "Keypoints [B, K, 2] in the input px of one view to another view of the same crops (matrices: cache -> view)."
     return warp_keypoints(warp_keypoints(kp, invert_matrices(from_matrix)), to_matrix)
@@ -137,7 +137,7 @@ def pseudo_labels(teacher_heatmaps: torch.Tensor, teacher_matrix: torch.Tensor, 
     hm, w = heatmap_targets(warp_keypoints(cache, student_matrix), torch.ones_like(conf), input_size, h, sigma)
     return dict(heatmap=hm, weight=w, confidence=conf, cache=cache)
 
-# %% ../nbs/06_pseudo_labels.ipynb #a1c037c7
+# %% ../nbs/06_pseudo_labels.ipynb #f7ac475e
 def confidence_mask(conf: torch.Tensor, ratio: float | None = 0.5, threshold: float | None = None) -> torch.Tensor:
     "M_2D [B, K]: confidence above a fixed `threshold`, else above the batch's k-th smallest value, k = floor(ratio n)."
     if threshold is not None: return conf > threshold
@@ -145,7 +145,7 @@ def confidence_mask(conf: torch.Tensor, ratio: float | None = 0.5, threshold: fl
     if k < 1: return torch.ones_like(conf, dtype=torch.bool)
     return conf > conf.flatten().kthvalue(k).values
 
-# %% ../nbs/06_pseudo_labels.ipynb #d83519f9
+# %% ../nbs/06_pseudo_labels.ipynb #c589740f
 def normalize_pose(kp: torch.Tensor, root: int = 9, ref: tuple = (0, 9), eps: float = 1e-6) -> torch.Tensor:
     "Root-centred keypoints [..., K, D] scaled so that the reference bone has length 1."
     scale = (kp[..., ref[0], :] - kp[..., ref[1], :]).norm(dim=-1)[..., None, None].clamp(min=eps)
@@ -182,7 +182,7 @@ def train_lifter(lifter: Lifter, kp2d: torch.Tensor, kp3d: torch.Tensor, iters: 
         opt.zero_grad(); loss.backward(); opt.step(); losses.append(loss.item())
     return losses
 
-# %% ../nbs/06_pseudo_labels.ipynb #81106122
+# %% ../nbs/06_pseudo_labels.ipynb #8a1b596b
 def bone_pairs(spec: KeypointSpec) -> torch.Tensor:
     "Index pairs [n, 2] of consecutive bones (bone a ends where bone b starts)."
     bones = spec.bones
@@ -232,7 +232,7 @@ def kinematic_mask(pose: torch.Tensor, limits: KinematicLimits) -> torch.Tensor:
     bad = bad_bone.float() @ bone_inc + bad_pair.float() @ pair_inc
     return bad == 0
 
-# %% ../nbs/06_pseudo_labels.ipynb #222e70b5
+# %% ../nbs/06_pseudo_labels.ipynb #5b0aaa40
 STRATEGIES = ('m2d', 'm3d', 'union', 'independent', 'integrated')
 
 def strategy_masks(strategy: str, m2d: torch.Tensor, m3d: torch.Tensor, combined: bool = False):
@@ -249,7 +249,7 @@ def mask_overlap(a: torch.Tensor, b: torch.Tensor) -> float:
     u = (a | b).sum().item()
     return (a & b).sum().item() / u if u else 1.0
 
-# %% ../nbs/06_pseudo_labels.ipynb #8b47a2d4
+# %% ../nbs/06_pseudo_labels.ipynb #eb623372
 def correct_labels(pred_cache: torch.Tensor, gt_cache: torch.Tensor, cache_size: int, thr: float = 0.05):
     "Whether keypoints [B, K, 2] (cache px) lie within `thr` x `cache_size` of the ground truth."
     return (pred_cache - gt_cache).norm(dim=-1) < thr * cache_size
@@ -299,7 +299,7 @@ class PseudoLabelStats:
     def load_state_dict(self, d: dict):
         for k, v in d.items(): setattr(self, k, v.clone() if torch.is_tensor(v) else (dict(v) if k == 'c' else v))
 
-# %% ../nbs/06_pseudo_labels.ipynb #6c543f0d
+# %% ../nbs/06_pseudo_labels.ipynb #11ed3db2
 def reproject(pose3d: torch.Tensor, kp2d: torch.Tensor, root: int = 9) -> torch.Tensor:
     """The 3D pseudo-label as 2D keypoints [B, K, 2]: the lifted pose (normalised, [B, K, 3]) projected by the
     scaled orthographic camera that best fits the 2D keypoints it was lifted from (least squares), at their root."""
@@ -312,7 +312,7 @@ def masked_mse(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> 
     "UniFrame's `ConsLoss`: mean over batch, joints and pixels of (mask (pred - target))^2; masked joints count as 0."
     return ((pred - target) * mask[..., None, None]).square().mean()
 
-# %% ../nbs/06_pseudo_labels.ipynb #16c1fb96
+# %% ../nbs/06_pseudo_labels.ipynb #2ed02545
 DEFAULTS = dict(
     strategy='m2d', use_3d=False,
     mask_ratio=0.5, conf_threshold=None,      # M2D: UniFrame's batch quantile, or a fixed threshold
@@ -442,7 +442,7 @@ class PseudoLabelling(Method):
             path.parent.mkdir(parents=True, exist_ok=True)
             with open(path, 'a') as f: f.write(json.dumps(row) + '\n')
 
-# %% ../nbs/06_pseudo_labels.ipynb #d780b8b3
+# %% ../nbs/06_pseudo_labels.ipynb #7125074f
 register_method('baseline', PseudoLabelling(strategy='m2d', use_3d=False))
 register_method('pseudo', PseudoLabelling(strategy='integrated', use_3d=True))
 for _s in STRATEGIES:
