@@ -5,13 +5,13 @@
 # %% auto #0
 __all__ = ['REC_DEFAULTS', 'PseudoRec']
 
-# %% ../nbs/06b_pseudo_rec.ipynb #70338106
+# %% ../nbs/06b_pseudo_rec.ipynb #25ba88a9
 import torch
 from .train import RunContext, register_method
 from .pseudo_labels import PseudoLabelling, DEFAULTS as PSEUDO_DEFAULTS
 from .reconstruction import Rec, setup_reconstruction, reconstruction_loss
 
-# %% ../nbs/06b_pseudo_rec.ipynb #16d30813
+# %% ../nbs/06b_pseudo_rec.ipynb #33568341
 # adapt_iters is the `rec` method's own epoch length; here the pseudo-labelling epoch sets it
 REC_DEFAULTS = {k: v for k, v in Rec.defaults.items() if k != 'adapt_iters'}
 
