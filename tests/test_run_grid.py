@@ -9,11 +9,11 @@ from synreal.train import get_profile
 def _grid(results, workers):
     prof = get_profile('smoke', device='cpu')
     return run_grid(['rhd2h3d'], ['source_only', 'oracle'], [0, 1], prof, results_dir=results, progress=False,
-                    workers=workers)
+                    workers=workers, threads=1)
 
 
 def test_workers_train_what_one_process_trains(tmp_path):
-    torch.set_num_threads(1)              # the workers of a 2-core machine run one thread each, as here
+    torch.set_num_threads(1)              # one thread here and in each worker: the same arithmetic
     one, two = _grid(tmp_path / 'one', 1), _grid(tmp_path / 'two', 2)
     for m in ('source_only', 'oracle'):
         for a, b in zip(one['rhd2h3d'][m], two['rhd2h3d'][m]):
