@@ -18,7 +18,8 @@ def papermill(nb, out_nb, *params, timeout=300):
 def test_figure_b_smoke(tmp_path):
     out, results = tmp_path / 'figB', tmp_path / 'results'
     papermill('reproduce_figureB.ipynb', tmp_path / 'figB.ipynb', ('profile', 'smoke'), ('seeds', '[0]'),
-              ('out_dir', out), ('results_dir', results), ('n_images', 3))
+              ('out_dir', out), ('results_dir', results), ('n_images', 3),
+              ('methods', '["source_only", "baseline", "oracle"]'))
     for name in ('figureB_surreal2h36m.png', 'figureB_surreal2h36m.pdf', 'convention_offsets_surreal2h36m.csv',
                  'gap_pck_surreal2h36m.md', 'provenance.json'):
         assert (out / name).stat().st_size > 0, name
