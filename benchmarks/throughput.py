@@ -34,12 +34,18 @@ from PIL import Image, ImageFilter
 from torchvision.transforms import ColorJitter
 
 from synreal.keypoints import default_sigma
-from synreal.data import KeypointDataset, augment_matrices, invert_matrices, resize_matrices
-from synreal.train import (RunConfig, RunContext, build_model, get_method, get_profile, get_task, joints_mse_loss,
-                           load_task_data, pick_device)
-from synreal.pseudo_labels import (confidence_mask, ema_update, kinematic_mask, masked_mse, pretrain_loss,
-                                   reproject, strategy_masks, stylize)
-from synreal.reconstruction import reconstruct
+from synreal.data.dataset import KeypointDataset
+from synreal.data.augment import augment_matrices, invert_matrices, resize_matrices
+from synreal.config import RunConfig, get_profile
+from synreal.tasks import get_task, load_task_data
+from synreal.losses import joints_mse_loss, masked_mse
+from synreal.models.stylenet import stylize
+from synreal.methods.base import RunContext
+from synreal.methods.pseudo import (confidence_mask, ema_update, kinematic_mask, pretrain_loss, reproject,
+                                    strategy_masks)
+from synreal.methods import get_method
+from synreal.train import build_model, pick_device
+from synreal.methods.rec import reconstruct
 
 DATA = 'default'   # embedded benchmark size the figures are measured on ('smoke' in CI)
 THREADS = 0        # torch threads on the CPU, passed on to child processes (0: torch's default)
@@ -246,8 +252,8 @@ def make_context(kind: str, size: str, device, batch: int, fast: bool, results_d
     torch.manual_seed(0)
     model = build_model(TASK, p).to(device)
     if fast and device.type == 'cuda': model = model.to(memory_format=torch.channels_last)
-    ctx = RunContext(cfg, get_task(TASK), data, model, device, model.heatmap_size(p.input_size), Path(results_dir))
     method = get_method(cfg.method)
+    ctx = RunContext(cfg, get_task(TASK), data, model, device, model.heatmap_size(p.input_size), Path(results_dir), method)
     method.setup(ctx)
     return ctx, method
 

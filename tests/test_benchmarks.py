@@ -36,8 +36,8 @@ def test_benchmark_pseudo_rec_smoke(tmp_path):
 
 def test_reference_pseudo_labels_match_library():
     "The per-sample NumPy re-rendering of the reference loop gives the library's batched pseudo-labels."
-    from synreal.data import AugmentConfig, augment_matrices
-    from synreal.pseudo_labels import pseudo_labels
+    from synreal.data.augment import AugmentConfig, augment_matrices
+    from synreal.methods.pseudo import pseudo_labels
     g = torch.Generator().manual_seed(0)
     cfg = AugmentConfig(rotation=60, scale=(0.6, 1.0))
     m_tea, m_stu = (augment_matrices(4, 96, 64, cfg, g) for _ in range(2))
@@ -52,7 +52,8 @@ def test_reference_pseudo_labels_match_library():
 
 def test_reference_batch_matches_library():
     "Un-augmented, the TLlib-style per-sample batch has the library's heatmaps and weights and nearly its images."
-    from synreal.train import get_profile, load_task_data
+    from synreal.config import get_profile
+    from synreal.tasks import load_task_data
     ds = load_task_data('rhd2h3d', get_profile('smoke'), progress=False)['source_train']
     idx = [0, 1, 2, 3]
     x, y, w, _ = throughput.reference_batch(ds, idx, 64, 32, 2.0, None, torch.Generator().manual_seed(0))

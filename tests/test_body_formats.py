@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 import scipy.io
 from PIL import Image
-from synreal.bodies import (surreal_samples, h36m_samples, surreal_extrinsics, SURREAL_K, SURREAL_TO_BODY16,
-                            H36M_TO_BODY16, H36M_SUBJECTS)
-from synreal.data import DatasetError, DatasetNotFoundError, DatasetFormatError, KeypointDataset
+from synreal.data.formats.surreal import surreal_samples, surreal_extrinsics, SURREAL_K, SURREAL_TO_BODY16
+from synreal.data.formats.h36m import h36m_samples, H36M_TO_BODY16, H36M_SUBJECTS
+from synreal.data.catalogue import DatasetError, DatasetNotFoundError, DatasetFormatError
+from synreal.data.dataset import KeypointDataset
 from synreal.keypoints import BODY16
 
 T = 3

@@ -50,7 +50,7 @@ def stamps(folder: Path) -> dict:
 
 
 def test_lsp_loader_maps_joints_and_pads():
-    from synreal.datasets import lsp_samples
+    from synreal.data.formats.lsp import lsp_samples
     import tempfile
     with tempfile.TemporaryDirectory() as d:
         joints = write_lsp(Path(d))
@@ -66,7 +66,7 @@ def test_lsp_loader_maps_joints_and_pads():
 
 
 def test_freihand_loader_projects_and_splits():
-    from synreal.datasets import freihand_samples
+    from synreal.data.formats.freihand import freihand_samples
     import tempfile
     with tempfile.TemporaryDirectory() as d:
         xyz, K = write_freihand(Path(d), n=5)
@@ -90,7 +90,7 @@ def test_cli_info_all_eight_and_alias():
 
 
 def test_verify_and_manifest_detect_a_changed_file(tmp_path):
-    from synreal.datasets import verify
+    from synreal.data.prepare import verify
     write_freihand(tmp_path)
     r = synreal_cmd('data', 'verify', 'freihand', '--data-root', tmp_path, '--quiet')
     assert 'manifest: written' in r.stdout and r.stdout.rstrip().endswith('OK')
@@ -108,7 +108,8 @@ def test_verify_and_manifest_detect_a_changed_file(tmp_path):
 
 
 def test_errors_name_the_problem(tmp_path):
-    from synreal.datasets import verify, prepare, DatasetError
+    from synreal.data.prepare import verify, prepare
+    from synreal.data.catalogue import DatasetError
     write_lsp(tmp_path / 'a'); write_freihand(tmp_path / 'a')
     # wrong data_root (CLI: exit 2, the path and the fix)
     r = synreal_cmd('data', 'prepare', 'lsp', '--data-root', tmp_path / 'nowhere', '--out', tmp_path / 'o', check=False)
@@ -126,7 +127,8 @@ def test_errors_name_the_problem(tmp_path):
 
 
 def test_missing_image_stops_or_is_listed(tmp_path):
-    from synreal.datasets import verify, prepare, DatasetError
+    from synreal.data.prepare import verify, prepare
+    from synreal.data.catalogue import DatasetError
     write_lsp(tmp_path)
     missing = tmp_path / 'lsp/images/im0002.jpg'
     missing.unlink()
@@ -162,7 +164,7 @@ def test_prepare_max_items_then_resume_keeps_crops(tmp_path):
 
 KILLER = """
 import os, signal, sys
-import synreal.datasets as D
+import synreal.data.prepare as D
 calls = 0
 real_replace = os.replace
 def replace(a, b):

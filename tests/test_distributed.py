@@ -34,7 +34,16 @@ def test_two_gloo_processes_match_one(tmp_path):
     # the sharded evaluation of the 2-process model equals a single-process evaluation of the same weights
     code = f"""
 import json, torch
+from synreal.config import *
+from synreal.data.formats import *
+from synreal.embedded.build import *
+from synreal.embedded.hands import *
+from synreal.losses import *
+from synreal.methods import *
+from synreal.methods.base import *
+from synreal.tasks import *
 from synreal.train import *
+from synreal.utils import *
 cfg = RunConfig(profile=get_profile('smoke', epochs=2, iters_per_epoch=12, batch_size=16, rotation=0, scale=(1, 1),
                                     color=0, blur=0, device='cpu'))
 p = cfg.profile; data = load_task_data(cfg.task, p, progress=False)

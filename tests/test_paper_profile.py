@@ -6,7 +6,7 @@ the real loaders, a torchvision ResNet trunk, the multi-step schedule. Sizes are
 in about a minute on a CPU; every Table A method trains."""
 import json, subprocess, sys
 from pathlib import Path
-from synreal.embedded_hands import make_hand_benchmark, HandBenchmarkConfig
+from synreal.embedded.hands import make_hand_benchmark, HandBenchmarkConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = dict(backbone='resnet18', head_width=32, input_size=64, cache_size=72, batch_size=8, eval_batch_size=8,
@@ -39,9 +39,10 @@ def test_tableA_paper_profile_on_real_format_data(tmp_path):
 def test_a_common_index_under_data_root_is_read_like_the_raw_format(tmp_path):
     "`synreal data prepare` output under data_root is what training reads: same samples, names and pairs."
     import torch
-    from synreal.datasets import prepare
-    from synreal.reconstruction import pair_groups
-    from synreal.train import load_task_data, get_profile
+    from synreal.data.prepare import prepare
+    from synreal.methods.rec import pair_groups
+    from synreal.tasks import load_task_data
+    from synreal.config import get_profile
     raw = tmp_path / 'raw'
     make_hand_benchmark(raw, HandBenchmarkConfig.smoke(), progress=False)
     for ds in ('rhd', 'h3d'): prepare(ds, raw, tmp_path / 'prepared', progress=False)

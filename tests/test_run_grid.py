@@ -2,8 +2,8 @@
 call only reads them back."""
 import json, time
 import torch
-from synreal.tables import run_grid
-from synreal.train import get_profile
+from synreal.experiments import run_grid
+from synreal.config import get_profile
 
 
 def _grid(results, workers):

@@ -5,12 +5,12 @@ import pickle, struct
 import numpy as np
 import pytest
 from PIL import Image
-from synreal.data import DatasetError, DatasetNotFoundError, DatasetFormatError
-from synreal.embedded_hands import project
-from synreal.embedded_targets import (mvhand_samples, pw3d_samples, mvhand_intrinsics, MVHAND_SERIALS,
-                                      MVHAND_TO_HAND21)
-from synreal.bodies import SMPL_TO_BODY16
-from synreal.reconstruction import pair_groups
+from synreal.data.catalogue import DatasetError, DatasetNotFoundError, DatasetFormatError
+from synreal.geometry import project
+from synreal.data.formats.mvhand import mvhand_samples, mvhand_intrinsics, MVHAND_SERIALS, MVHAND_TO_HAND21
+from synreal.data.formats.pw3d import pw3d_samples
+from synreal.data.formats.surreal import SMPL_TO_BODY16
+from synreal.methods.rec import pair_groups
 
 DATE, N_FRAMES = '7-14-1-2', 2
 
