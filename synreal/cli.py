@@ -153,3 +153,6 @@ def _data(args) -> int:
             index = json.loads(Path(path).read_text())
             print(f"{args.dataset} {split}: {len(index['samples'])} samples, {len(index['skipped'])} skipped -> {path}")
     return 0
+
+# %% ../nbs/41_cli.ipynb #e548ded6
+if __name__ == '__main__': sys.exit(main())   # `python -m synreal.cli` as the console script

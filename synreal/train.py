@@ -156,8 +156,7 @@ def train_run(cfg: RunConfig, results_dir='results', data: dict | None = None, p
     ctx = RunContext(cfg, task, data, model, device, hm_size, resolve(results_dir), method)
     method.setup(ctx)        # after loading, so that a teacher copied from the model starts from those weights
     opt = torch.optim.Adam(method.parameters(ctx), lr=p.lr, weight_decay=p.weight_decay)
-    train_set = data[method.train_set(ctx)]
-    n_iters = p.iters_per_epoch or math.ceil(len(train_set) / p.batch_size)
+    n_positions, n_iters = method.epoch_size(ctx), method.iters_per_epoch(ctx)
     sched = make_scheduler(opt, p, n_iters)
     start = 0
     if ckpt_path.exists():
@@ -170,8 +169,8 @@ def train_run(cfg: RunConfig, results_dir='results', data: dict | None = None, p
     t0 = time.time()
     for epoch in range(start, p.epochs if max_epochs is None else min(p.epochs, max_epochs)):
         model.train(); g = _epoch_generator(cfg.seed, epoch)
-        order = torch.cat([torch.randperm(len(train_set), generator=g)
-                           for _ in range(math.ceil(n_iters * p.batch_size / len(train_set)))])
+        order = torch.cat([torch.randperm(n_positions, generator=g)
+                           for _ in range(math.ceil(n_iters * p.batch_size / n_positions))])
         if world > 1: g = torch.Generator().manual_seed(cfg.seed * 1_000_003 + epoch + 7919 * (rank + 1))
         sums = {}
         bar = tqdm(range(n_iters), desc=f'{cfg.method} seed{cfg.seed} epoch {epoch + 1}/{p.epochs}',
@@ -187,6 +186,7 @@ def train_run(cfg: RunConfig, results_dir='results', data: dict | None = None, p
             for k, v in {'loss': loss.item(), **logs}.items(): sums[k] = sums.get(k, 0.0) + float(v)
             bar.set_postfix(loss=f'{loss.item():.2e}')
         if p.schedule == 'multistep': sched.step()
+        method.end_epoch(ctx, epoch)
         if main:   # rank 0 writes; the losses it logs are its own shard's
             save_checkpoint(ckpt_path, {'model': model.state_dict(), 'optimizer': opt.state_dict(),
                                         'scheduler': sched.state_dict(), 'epoch': epoch + 1,

@@ -12,16 +12,18 @@ from .regda import RegDA
 from .ccssl import CCSSL
 
 # %% auto #0
-__all__ = ['METHODS', 'ALIASES', 'canonical_method', 'get_method']
+__all__ = ['STRATEGY_TITLES', 'METHODS', 'ALIASES', 'canonical_method', 'get_method']
 
 # %% ../../nbs/36_methods.ipynb #803fdb54
+# Table B(a)'s row names of the mask strategies (supplement C.1)
+STRATEGY_TITLES = {'m2d': 'M2D', 'm3d': 'M3D', 'union': 'M2D ∪ M3D', 'independent': '(M2D, M3D)'}
 METHODS: dict[str, Method] = {
-    'source_only': Supervised('source_train'), 'oracle': Supervised('target_train'),
+    'source_only': Supervised('source_train', 'Source-only'), 'oracle': Supervised('target_train', 'Oracle'),
     'rec': Rec(),
-    'baseline': PseudoLabelling(strategy='m2d', use_3d=False),
-    'pseudo': PseudoLabelling(strategy='integrated', use_3d=True),
-    **{f'pseudo_{s}': PseudoLabelling(strategy=s, use_3d=True) for s in STRATEGIES if s != 'integrated'},
-    'pseudo_rec': PseudoRec(), 'baseline_rec': PseudoRec(strategy='m2d', use_3d=False),
+    'baseline': PseudoLabelling('Baseline (UniFrame)', strategy='m2d', use_3d=False),
+    'pseudo': PseudoLabelling('+pseudo', strategy='integrated', use_3d=True),
+    **{f'pseudo_{s}': PseudoLabelling(STRATEGY_TITLES[s], strategy=s, use_3d=True) for s in STRATEGIES if s != 'integrated'},
+    'pseudo_rec': PseudoRec('+pseudo+rec'), 'baseline_rec': PseudoRec('+rec', strategy='m2d', use_3d=False),
     'regda': RegDA(), 'ccssl': CCSSL(),
 }
 # other names of a method: resolved before a run folder is named, so an alias never gets runs of its own

@@ -8,13 +8,27 @@ import math
 import torch
 from dataclasses import dataclass, field
 from pathlib import Path
+from ..utils import normalize_imagenet
+from ..data.augment import augment_batch, augment_matrices, resize_matrices
 from ..tasks import Task
 from ..models.pose import PosePredictor
 from ..losses import joints_mse_loss
 from ..config import Profile
 
 # %% auto #0
-__all__ = ['RunContext', 'Method', 'Supervised', 'EpochPart', 'TargetEpochs']
+__all__ = ['unlabelled_images', 'RunContext', 'Method', 'Supervised', 'target_epoch_size', 'TargetEpochs']
+
+# %% ../../nbs/30_methods_base.ipynb #e80a743e
+def unlabelled_images(dataset, idx, input_size: int, augment=None, generator=None, device='cpu') -> tuple:
+    """ImageNet-normalised images [B, 3, S, S] and their matrices (cache px -> input px) of `dataset[idx]`, augmented
+    with `augment` (an `AugmentConfig`, or None: resized only). The only way a method reaches target images: it
+    reads no keypoint and makes no heatmap, so target labels cannot reach a loss. Same pixels as `dataset.batch`."""
+    index = torch.as_tensor(idx, dtype=torch.long).reshape(-1).cpu()
+    m = (resize_matrices(len(index), dataset.cache_size, input_size) if augment is None else
+         augment_matrices(len(index), dataset.cache_size, input_size, augment, generator)).to(device)
+    no_keypoints = torch.zeros(len(index), 0, 2, device=device)
+    image, _ = augment_batch(dataset.images[index].to(device), no_keypoints, augment, generator, input_size, m)
+    return normalize_imagenet(image), m
 
 # %% ../../nbs/30_methods_base.ipynb #28a5d2e8
 @dataclass
@@ -29,10 +43,16 @@ class RunContext:
     results_dir: Path
     method: 'Method' = None
     state: dict = field(default_factory=dict)   # name -> object with state_dict()/load_state_dict()
+    parts: dict = field(default_factory=dict)   # what a method's setup builds for its loss (not checkpointed)
 
     @property
     def profile(self) -> Profile: return self.cfg.profile
     def args(self) -> dict: return self.cfg.method_args_full(self.method.defaults)
+
+    def target_images(self, idx, generator=None, augment=None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Images and matrices (cache px -> input px) of target training images `idx`, augmented with `augment` (an
+        `AugmentConfig`, or None): the one way a method gets target images. No label heatmap is made, no label returned."""
+        return unlabelled_images(self.data['target_train'], idx, self.profile.input_size, augment, generator, self.device)
 
     def batch(self, split: str, idx, generator=None, augment: bool = True) -> dict:
         "A batch of `split` at the profile's input size, augmented with the profile's augmentation."
@@ -42,38 +62,41 @@ class RunContext:
                                       device=self.device, sigma=p.sigma)
 
 class Method:
-    "How a run trains the pose model; subclasses override what they need."
-    defaults: dict = {}
-    init_from: str | None = None
+    """How a run trains the pose model. `train_run` calls `setup` once, then per epoch `iters_per_epoch` steps of
+    `loss` over a random order of `epoch_size` positions, then `end_epoch`; subclasses override what they need."""
+    defaults: dict = {}                 # hyper-parameters; a run's `method_args` override them
+    init_from: str | None = None        # the method whose finished run this one starts from
+    title: str = ''                     # the name tables and figures show
     def setup(self, ctx: RunContext) -> None: pass
-    def train_set(self, ctx: RunContext) -> str: return 'source_train'
+    def epoch_size(self, ctx: RunContext) -> int:
+        "How many positions an epoch's random order covers (a split's length, or a part of it)."
+        return len(ctx.data['source_train'])
+    def iters_per_epoch(self, ctx: RunContext) -> int:
+        p = ctx.profile
+        return p.iters_per_epoch or math.ceil(self.epoch_size(ctx) / p.batch_size)
     def parameters(self, ctx: RunContext): return ctx.model.parameters()
     def loss(self, ctx: RunContext, idx: list, g: torch.Generator, epoch: int) -> tuple[torch.Tensor, dict]:
         raise NotImplementedError
+    def end_epoch(self, ctx: RunContext, epoch: int) -> None: pass
 
 class Supervised(Method):
     "Heatmap regression on one labelled split with `joints_mse_loss`."
-    def __init__(self, split: str): self.split = split
-    def train_set(self, ctx): return self.split
+    def __init__(self, split: str, title: str = ''): self.split, self.title = split, title
+    def epoch_size(self, ctx): return len(ctx.data[self.split])
     def loss(self, ctx, idx, g, epoch):
         b = ctx.batch(self.split, idx, g)
         return joints_mse_loss(ctx.model(b['image']), b['heatmap'], b['weight']), {}
 
 # %% ../../nbs/30_methods_base.ipynb #71d1e9b8
-class EpochPart:
-    "The length of a part of a split (what `train_run` needs to set the iterations per epoch)."
-    def __init__(self, dataset, fraction: float): self.n = max(1, int(round(len(dataset) * fraction)))
-    def __len__(self): return self.n
+def target_epoch_size(ctx: RunContext, fraction: float) -> int:
+    "The positions of an epoch that sees `fraction` of the target training images (another random part each epoch)."
+    n = len(ctx.data['target_train'])
+    return n if fraction >= 1 else max(1, int(round(n * fraction)))
 
 # %% ../../nbs/30_methods_base.ipynb #379faba1
 class TargetEpochs(Method):
     "A method whose epoch is a random part (`epoch_fraction`) of the target training split."
-    def train_set(self, ctx):
-        frac = ctx.args()['epoch_fraction']
-        if frac >= 1: return 'target_train'
-        name = f'target_train@{frac:g}'
-        ctx.data[name] = EpochPart(ctx.data['target_train'], frac)
-        return name
+    def epoch_size(self, ctx): return target_epoch_size(ctx, ctx.args()['epoch_fraction'])
 
     def target_indices(self, ctx, idx, epoch) -> list:
         "Target image indices of the iteration's positions: each epoch sees another random part of the split."
@@ -82,17 +105,9 @@ class TargetEpochs(Method):
             ctx.cfg.seed * 1_000_003 + epoch + 7919))
         return perm[torch.as_tensor(idx)].tolist()
 
-    def n_iters(self, ctx) -> int:
-        p = ctx.profile
-        return p.iters_per_epoch or math.ceil(len(ctx.data[self.train_set(ctx)]) / p.batch_size)
-
     def target_images(self, ctx, idx, g, augment=True):
         "Only the images and matrices (cache px -> input px) of a target batch: its labels must not reach a loss."
-        p = ctx.profile
-        b = ctx.data['target_train'].batch(idx, p.input_size, ctx.heatmap_size,
-                                           augment=p.augment(ctx.task.rotation) if augment else None,
-                                           generator=g, device=ctx.device, sigma=p.sigma)
-        return b['image'], b['matrix']
+        return ctx.target_images(idx, g, ctx.profile.augment(ctx.task.rotation) if augment else None)
 
     def source_batch(self, ctx, n, g):
         return ctx.batch('source_train', torch.randint(len(ctx.data['source_train']), (n,), generator=g).tolist(), g)

@@ -97,6 +97,7 @@ class CCSSLLabels:
 class CCSSL(TargetEpochs):
     "CC-SSL: consistency-constrained pseudo-labels regenerated per round, with a confidence curriculum."
     init_from = 'source_only'
+    title = 'CC-SSL'
     def __init__(self, **defaults): self.defaults = {**CCSSL_DEFAULTS, **defaults}
 
     def setup(self, ctx): ctx.state['labels'] = CCSSLLabels()

@@ -18,7 +18,8 @@ REC_DEFAULTS = {k: v for k, v in Rec.defaults.items() if k != 'adapt_iters'}
 
 class PseudoRec(PseudoLabelling):
     "Integrated pseudo-labelling (`pseudo`) plus lambda_rec x the reconstruction loss on target pairs."
-    def __init__(self, **defaults):
+    def __init__(self, title: str = '', **defaults):
+        self.title = title
         self.defaults = {**DEFAULTS, 'strategy': 'integrated', 'use_3d': True, **REC_DEFAULTS}
         bad = set(defaults) - set(self.defaults)
         if bad: raise ValueError(f"Unknown hyper-parameter(s) {sorted(bad)}")

@@ -15,7 +15,7 @@ from ..data.augment import AugmentConfig, invert_matrices, warp_keypoints
 from ..models.stylenet import StyleNet, stylize, train_stylenet
 from ..models.lifter import Lifter, normalize_pose, train_lifter
 from ..losses import joints_mse_loss, masked_mse
-from .base import EpochPart, Method, RunContext
+from .base import Method, RunContext, target_epoch_size
 
 # %% auto #0
 __all__ = ['STRATEGIES', 'DEFAULTS', 'pretrain_loss', 'make_teacher', 'ema_update', 'move_keypoints', 'pseudo_labels',
@@ -207,18 +207,13 @@ DEFAULTS = dict(
 class PseudoLabelling(Method):
     "UniFrame's mean-teacher pseudo-labelling with L_pre-train, optionally with 3D pseudo-labels and mask strategies."
     init_from = 'source_only'
-    def __init__(self, **defaults):
+    def __init__(self, title: str = '', **defaults):
+        self.title = title
         bad = set(defaults) - set(DEFAULTS)
         if bad: raise ValueError(f"Unknown hyper-parameter(s) {sorted(bad)}")
         self.defaults = {**DEFAULTS, **defaults}
 
-    def train_set(self, ctx):
-        "A view of the target training split with `epoch_fraction` of its images per epoch (sets the iterations)."
-        frac = ctx.args()['epoch_fraction']
-        if frac >= 1: return 'target_train'
-        name = f'target_train@{frac:g}'
-        ctx.data[name] = EpochPart(ctx.data['target_train'], frac)
-        return name
+    def epoch_size(self, ctx): return target_epoch_size(ctx, ctx.args()['epoch_fraction'])
 
     def _images(self, ctx, idx, epoch):
         "Target image indices of the iteration's positions: each epoch sees another random part of the split."
@@ -255,12 +250,7 @@ class PseudoLabelling(Method):
         if a['teacher_augment'] == 'strong': return strong, strong
         return strong, AugmentConfig(rotation=a['weak_rotation'], scale=strong.scale, color=0., blur=0.)
 
-    def _views(self, ctx, idx, g, augment):
-        "Only the images and matrices of a target batch: its ground truth must not reach the loss."
-        p = ctx.profile
-        b = ctx.data['target_train'].batch(idx, p.input_size, ctx.heatmap_size, augment=augment, generator=g,
-                                           device=ctx.device, sigma=p.sigma)
-        return b['image'], b['matrix']
+    def _views(self, ctx, idx, g, augment): return ctx.target_images(idx, g, augment)
 
     def loss(self, ctx: RunContext, idx: list, g: torch.Generator, epoch: int):
         a, p, st = ctx.args(), ctx.profile, ctx.state['stats']
@@ -299,18 +289,20 @@ class PseudoLabelling(Method):
         return loss, logs
 
     def _record(self, ctx, idx, pl, selected, m2d, m3d, a):
-        "Statistics against the target ground truth (analysis only); writes a line per finished epoch."
+        "Statistics of this step's labels against the target ground truth (analysis only: no loss sees them)."
         tgt, st, p = ctx.data['target_train'], ctx.state['stats'], ctx.profile
         i = torch.as_tensor(idx)
         correct = correct_labels(pl['cache'].cpu(), tgt.keypoints[i], tgt.cache_size)
         st.update(i, correct, selected, tgt.visible[i], m2d, m3d)
         st.iteration += 1
-        n_iters = p.iters_per_epoch or math.ceil(len(ctx.data[self.train_set(ctx)]) / p.batch_size)
-        if st.iteration >= n_iters:
-            row = st.finish_epoch()
-            if a['strategy'] == 'integrated' and row['overlap'] is not None and row['overlap'] >= a['overlap_switch']:
-                st.combined = True
-            row['combined'] = st.combined
-            path = ctx.cfg.run_dir(ctx.results_dir) / a['stats_file']
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with open(path, 'a') as f: f.write(json.dumps(row) + '\n')
+
+    def end_epoch(self, ctx, epoch):
+        "Close the epoch's statistics (a line in `stats_file`); the integrated strategy switches its mask here."
+        a, st = ctx.args(), ctx.state['stats']
+        row = st.finish_epoch()
+        if a['strategy'] == 'integrated' and row['overlap'] is not None and row['overlap'] >= a['overlap_switch']:
+            st.combined = True
+        row['combined'] = st.combined
+        path = ctx.cfg.run_dir(ctx.results_dir) / a['stats_file']
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, 'a') as f: f.write(json.dumps(row) + '\n')

@@ -16,7 +16,7 @@ from ..utils import denormalize_imagenet, run_lock, save_checkpoint, write_json
 from ..data.dataset import KeypointDataset
 from ..models.reconstruction import Reconstructor, heatmap_to_image_coords, soft_argmax
 from ..losses import PyramidL1Loss, joints_mse_loss, make_rec_loss
-from .base import Method, RunContext
+from .base import Method, RunContext, unlabelled_images
 
 # %% auto #0
 __all__ = ['PAIR_PATTERN', 'STAGE_A_ARGS', 'NoPairsError', 'sequence_key', 'pair_groups', 'PairSampler', 'reconstruct',
@@ -87,9 +87,9 @@ def reconstruct(model: nn.Module, rec: Reconstructor, base: torch.Tensor, drivin
     return out
 
 # %% ../../nbs/32_rec.ipynb #717178e6
-def target_images(dataset: KeypointDataset, idx, input_size: int, heatmap_size: int, device='cpu') -> torch.Tensor:
-    "ImageNet-normalised, un-augmented images of `dataset` (only the images: labels are dropped here)."
-    return dataset.batch(torch.as_tensor(idx).tolist(), input_size, heatmap_size, augment=None, device=device)['image']
+def target_images(dataset, idx, input_size: int, device='cpu') -> torch.Tensor:
+    "ImageNet-normalised, un-augmented images of `dataset[idx]` (`unlabelled_images`: no label is read)."
+    return unlabelled_images(dataset, idx, input_size, device=device)[0]
 
 def pretrain_reconstructor(model, rec: Reconstructor, dataset: KeypointDataset, sampler: PairSampler,
                            input_size: int, iters: int = 300, batch_size: int = 16, lr: float = 2e-3,
@@ -102,7 +102,7 @@ def pretrain_reconstructor(model, rec: Reconstructor, dataset: KeypointDataset, 
     model.eval(); rec.train(); losses = []
     for _ in range(iters):
         b, d = sampler.sample(batch_size, generator)
-        xb, xd = (target_images(dataset, i, input_size, hm_size, device) for i in (b, d))
+        xb, xd = (target_images(dataset, i, input_size, device) for i in (b, d))
         out = reconstruct(model, rec, xb, xd, beta, detach=True)
         loss = loss_fn(out['prediction'], out['driving'])
         opt.zero_grad(set_to_none=True); loss.backward(); opt.step(); sched.step()
@@ -123,8 +123,8 @@ def stage_a_path(ctx: RunContext, a: dict) -> Path:
 def setup_reconstruction(ctx: RunContext, a: dict) -> None:
     "Stage A (pre-train W and G on target pairs, or reuse them) and the stage-B objects, for any method using them."
     p = ctx.profile
-    ctx.rec_sampler = PairSampler(pair_groups(ctx.data['target_train'].names))
-    ctx.rec_loss = make_rec_loss(a['rec_loss'], a['vgg_weights']).to(ctx.device)
+    ctx.parts['sampler'] = PairSampler(pair_groups(ctx.data['target_train'].names))
+    ctx.parts['loss'] = make_rec_loss(a['rec_loss'], a['vgg_weights']).to(ctx.device)
     with torch.random.fork_rng(devices=[]):   # W and G start alike whichever method builds them first
         torch.manual_seed(ctx.cfg.seed + 54321)
         rec = Reconstructor(ctx.task.spec.num_keypoints, a['size'], a['kp_variance']).to(ctx.device)
@@ -139,43 +139,46 @@ def setup_reconstruction(ctx: RunContext, a: dict) -> None:
             else:
                 t0 = time.time()
                 g = torch.Generator().manual_seed(ctx.cfg.seed + 12345)
-                losses = pretrain_reconstructor(ctx.model, rec, ctx.data['target_train'], ctx.rec_sampler, p.input_size,
+                losses = pretrain_reconstructor(ctx.model, rec, ctx.data['target_train'], ctx.parts['sampler'], p.input_size,
                                                 a['pretrain_iters'], a['pretrain_batch'], a['pretrain_lr'], a['beta'],
-                                                ctx.rec_loss, g, ctx.device)
+                                                ctx.parts['loss'], g, ctx.device)
                 save_checkpoint(cache, rec.state_dict())
                 record = {'seconds': round(time.time() - t0, 1), 'loss': losses}
                 write_json(cache.with_suffix('.json'), record)
                 record['trained_here'] = True
         write_json(run_dir / 'rec_pretrain.json', {'stage_a': str(cache), **record})
     rec.eval().requires_grad_(a['gw_lr'] > 0)
-    ctx.rec_opt = None
+    ctx.parts['opt'] = None
     if a['gw_lr'] > 0:
-        ctx.rec_opt = torch.optim.Adam(rec.parameters(), lr=a['gw_lr'], betas=(0.5, 0.999))
-        ctx.state['reconstructor_optimizer'] = ctx.rec_opt
+        ctx.parts['opt'] = torch.optim.Adam(rec.parameters(), lr=a['gw_lr'], betas=(0.5, 0.999))
+        ctx.state['reconstructor_optimizer'] = ctx.parts['opt']
 
 def reconstruction_loss(ctx: RunContext, a: dict, g: torch.Generator) -> torch.Tensor:
     "The reconstruction loss of `rec_batch` target pairs, differentiable in the predictor (and in W/G if trained)."
-    if ctx.rec_opt is not None:   # W/G step on the previous iteration's gradients
-        ctx.rec_opt.step(); ctx.rec_opt.zero_grad(set_to_none=True)
-    base, drv = ctx.rec_sampler.sample(a['rec_batch'], g)
+    if ctx.parts['opt'] is not None:   # W/G step on the previous iteration's gradients
+        ctx.parts['opt'].step(); ctx.parts['opt'].zero_grad(set_to_none=True)
+    base, drv = ctx.parts['sampler'].sample(a['rec_batch'], g)
     tgt, p = ctx.data['target_train'], ctx.profile
-    xb, xd = (target_images(tgt, i, p.input_size, ctx.heatmap_size, ctx.device) for i in (base, drv))
+    xb, xd = (target_images(tgt, i, p.input_size, ctx.device) for i in (base, drv))
     out = reconstruct(ctx.model, ctx.state['reconstructor'], xb, xd, a['beta'])
-    return ctx.rec_loss(out['prediction'], out['driving'])
+    return ctx.parts['loss'](out['prediction'], out['driving'])
 
 # %% ../../nbs/32_rec.ipynb #5cc68652
 class Rec(Method):
     "Geometric reconstruction: source heatmap loss + lambda_rec * reconstruction loss on target pairs."
     init_from = 'source_only'
+    title = 'Source-only + rec'
     defaults = dict(lambda_rec=0.01, rec_loss='l1', vgg_weights=None, size='small', beta=20.0, kp_variance=0.01,
                     pretrain_iters=150, pretrain_batch=16, pretrain_lr=2e-3, rec_batch=16, adapt_iters=8, gw_lr=0.0)
 
     def setup(self, ctx: RunContext) -> None:
         a = ctx.args()
         setup_reconstruction(ctx, a)
-        if a['adapt_iters']: ctx.data['_rec_schedule'] = range(a['adapt_iters'] * ctx.profile.batch_size)
 
-    def train_set(self, ctx): return '_rec_schedule' if ctx.args()['adapt_iters'] else 'target_train'
+    def epoch_size(self, ctx):
+        "`adapt_iters` batches per epoch when set, else one pass over the target training images."
+        a = ctx.args()
+        return a['adapt_iters'] * ctx.profile.batch_size if a['adapt_iters'] else len(ctx.data['target_train'])
 
     def loss(self, ctx, idx, g, epoch):
         a = ctx.args()

@@ -105,6 +105,7 @@ class Counter:
 class RegDA(TargetEpochs):
     "RegDA (TLlib): adversarial regressor, ground-false targets, minimax on the target domain."
     init_from = 'source_only'
+    title = 'RegDA'
     def __init__(self, **defaults): self.defaults = {**REGDA_DEFAULTS, **defaults}
 
     def setup(self, ctx):
@@ -121,7 +122,7 @@ class RegDA(TargetEpochs):
     def loss(self, ctx, idx, g, epoch):
         a, p = ctx.args(), ctx.profile
         it = ctx.state['iteration']
-        n_total = self.n_iters(ctx) * p.epochs
+        n_total = self.iters_per_epoch(ctx) * p.epochs
         coeff = warm_start_coeff(it.n, a['gl_lo'], a['gl_hi'], a['gl_alpha'], a['gl_max_iters'] or max(1, n_total / 15))
         x_t, _ = self.target_images(ctx, self.target_indices(ctx, idx, epoch), g)
         src = self.source_batch(ctx, len(idx), g)

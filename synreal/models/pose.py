@@ -75,4 +75,5 @@ class PosePredictor(nn.Module):
     def heatmap_size(self, input_size: int) -> int:
         "Side of the heatmaps for a square input of `input_size` pixels."
         with torch.no_grad():
-            return self.trunk(torch.zeros(1, 3, input_size, input_size)).shape[-1] * 8
+            x = torch.zeros(1, 3, input_size, input_size, device=next(self.trunk.parameters()).device)
+            return self.trunk(x).shape[-1] * 8
