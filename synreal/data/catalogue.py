@@ -192,5 +192,5 @@ def check_dataset_name(name: str) -> str:
     return name
 
 # %% ../../nbs/03_catalogue.ipynb #d9bf0cae
-# the catalogue's names, here so that building the parser does not import torch (synreal.datasets does)
+# the catalogue's names, in its order: the command line's choices of dataset
 DATASET_NAMES = ('rhd', 'h3d', 'mvhand', 'surreal', 'h36m', 'pw3d', 'lsp', 'freihand')

@@ -12,7 +12,7 @@ from PIL import Image
 from dataclasses import dataclass, field
 from pathlib import Path
 from tqdm import tqdm
-from ..utils import resolve, sha256_file
+from ..utils import resolve, sha256_file, write_json
 from .catalogue import CATALOGUE, DatasetError, DatasetFormatError, DatasetNotFoundError, check_dataset_name, entry_folder
 from .formats.prepared import INDEX_FORMAT
 from .formats import get_loader, spec_of
@@ -43,7 +43,7 @@ def check_manifest(name: str, data_root, update: bool = False) -> dict:
     now = {str(p.relative_to(root)): dict(sha256=sha256_file(p), size=p.stat().st_size)
            for p in manifest_files(name, root)}
     if update or not path.is_file():
-        _atomic_json(path, dict(dataset=name, files=now))
+        write_json(path, dict(dataset=name, files=now))
         return dict(path=str(path), status='written', files=len(now), changed=[], missing=[], new=[])
     try: old = json.loads(path.read_text())['files']
     except (OSError, ValueError, KeyError, TypeError) as e:
@@ -219,7 +219,7 @@ def prepare_split(name: str, data_root, out, split: str, crop_size: int = 256, q
                            manifest_sha256=sha256_file(manifest) if manifest.is_file() else None),
                  samples=[done[n]['entry'] for n in sorted(done) if 'entry' in done[n]],
                  skipped=[done[n]['skipped'] for n in sorted(done) if 'skipped' in done[n]])
-    _atomic_json(folder / 'index.json', index)
+    write_json(folder / 'index.json', index)
     return folder / 'index.json'
 
 def prepare(name: str, data_root, out, splits=None, **kwargs) -> dict:

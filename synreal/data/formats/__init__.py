@@ -41,10 +41,6 @@ LOADERS: dict = {
     **{f'{name}_prepared': prepared_loader(name) for name in CATALOGUE},
 }
 
-# %% ../../../nbs/14_loaders.ipynb #021b7b9d
-#| export
-
-
 # %% ../../../nbs/14_loaders.ipynb #d96fb807
 def dataset_loader(name: str, root: Path):
     """The loader of dataset `name` under `root`: its common index when `root` holds one (written by
