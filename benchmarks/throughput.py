@@ -222,11 +222,11 @@ def reference_rec_loss(ctx, method, idx, g):
     a, p, dev = ctx.args(), ctx.profile, ctx.device
     l_src = reference_pose_loss(ctx, method, torch.randint(len(ctx.data['source_train']), (len(idx),),
                                                            generator=g).tolist(), g)
-    base, drv = ctx.rec_sampler.sample(a['rec_batch'], g)
+    base, drv = ctx.parts['sampler'].sample(a['rec_batch'], g)
     xb, xd = (reference_views(ctx.data['target_train'], i.tolist(), p.input_size, None, g)[0].to(dev)
               for i in (base, drv))
     out = reconstruct(ctx.model, ctx.state['reconstructor'], xb, xd, a['beta'])
-    return l_src + a['lambda_rec'] * ctx.rec_loss(out['prediction'], out['driving'])
+    return l_src + a['lambda_rec'] * ctx.parts['loss'](out['prediction'], out['driving'])
 
 
 REFERENCE = {'pose': reference_pose_loss, 'pseudo': reference_pseudo_loss, 'rec': reference_rec_loss}
@@ -279,7 +279,7 @@ def run_loop(kind: str, loop: str, size: str, device, iters: int, batch: int) ->
 
         def step_of(kind_):
             ref, meth = REFERENCE[kind_], get_method(METHOD[kind_])
-            n = len(ctx.data[meth.train_set(ctx)])
+            n = meth.epoch_size(ctx)
             def step(it):
                 idx = [(it * batch + j) % n for j in range(batch)]
                 with torch.autocast(device.type, torch.bfloat16, enabled=fast and device.type == 'cuda'):
