@@ -155,4 +155,5 @@ def _data(args) -> int:
     return 0
 
 # %% ../nbs/41_cli.ipynb #e548ded6
+#| eval: false
 if __name__ == '__main__': sys.exit(main())   # `python -m synreal.cli` as the console script

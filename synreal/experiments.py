@@ -9,6 +9,7 @@ import multiprocessing
 import os
 import platform
 import subprocess
+import synreal
 import time
 import torch
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -52,8 +53,7 @@ def as_dict(x) -> dict:
     return json.loads(x) if isinstance(x, str) else dict(x or {})
 
 def split_available(names, kind: str = 'task') -> tuple[list, list]:
-    "The registered and the not-yet-registered names among `names` (`kind`: 'task' or 'method')."
-    from synreal.train import get_task, get_method
+    "The names among `names` that exist and those that do not (yet) (`kind`: 'task' or 'method')."
     look = get_task if kind == 'task' else get_method
     def ok(n):
         try: look(n); return True
@@ -65,14 +65,12 @@ SMOKE_ARGS = dict(lifter_iters=20, stylenet_iters=5, size='tiny', pretrain_iters
 
 def smoke_args(methods) -> dict:
     "Per-method overrides that make the `smoke` profile fast (only the arguments each method takes)."
-    from synreal.train import get_method
     return {m: {k: v for k, v in SMOKE_ARGS.items() if k in get_method(m).defaults} for m in methods}
 
 _WORKER_DATA: dict = {}
 
 def _train_in_worker(cfg, results_dir, threads: int) -> dict:
     "Train one run in a worker process on `threads` threads, loading each task's data once per process."
-    from synreal.train import load_task_data, train_run
     torch.set_num_threads(threads)
     key = (cfg.task, repr(cfg.profile), cfg.data_root)
     if key not in _WORKER_DATA: _WORKER_DATA[key] = load_task_data(cfg.task, cfg.profile, cfg.data_root, progress=False)
@@ -80,7 +78,6 @@ def _train_in_worker(cfg, results_dir, threads: int) -> dict:
 
 def default_workers(device: str = 'auto') -> int:
     "How many runs `run_grid` trains at once by default: one per CPU core (at most 4) on the CPU, one on a GPU."
-    from synreal.train import pick_device
     return 1 if pick_device(device).type == 'cuda' else max(1, min(4, os.cpu_count() or 1))
 
 def run_grid(tasks, methods, seeds, profile, data_root=None, results_dir='results', progress=True,
@@ -88,9 +85,8 @@ def run_grid(tasks, methods, seeds, profile, data_root=None, results_dir='result
     """`{task: {method: [metrics of each seed]}}`, training what is missing and reading back what is finished.
     `method_args` maps a method to its hyper-parameter overrides; the `smoke` profile adds `smoke_args`.
     `workers` > 1 trains that many runs at once, in separate processes sharing the CPU cores, on `threads` torch
-    threads each (default: cores // workers); methods must be registered by the package, since the workers
-    import it afresh."""
-    from synreal.train import RunConfig, load_task_data, train_run, get_method
+    threads each (default: cores // workers); methods must be entries of `synreal.methods.METHODS`, since
+    the workers import the package afresh."""
     method_args = method_args or {}
     if profile.name == 'smoke':
         method_args = {m: {**a, **method_args.get(m, {})} for m, a in smoke_args(methods).items()}

@@ -34,10 +34,6 @@ TASKS: dict[str, Task] = {t.name: t for t in (
     Task('surreal2pw3d', 'surreal', 'pw3d', BODY16, 'SURREAL -> 3DPW', prepare_embedded_pw3d, rotation=30.0),
 )}
 
-# %% ../nbs/23_tasks.ipynb #54596ae5
-#| export
-
-
 # %% ../nbs/23_tasks.ipynb #eb5165fd
 def get_task(name: str) -> Task:
     if name not in TASKS: raise ValueError(f"Unknown task {name!r}: choose one of {sorted(TASKS)}.")

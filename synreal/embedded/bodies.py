@@ -94,10 +94,6 @@ def sequence_poses(n_seq: int, T: int, rng: np.random.Generator, amount=(0.15, 0
     t = np.linspace(0, 1, T)[None, :, None, None]
     return a[:, None] + t * (b - a)[:, None]
 
-# %% ../../nbs/21_bodies.ipynb #7d29b6d6
-#| export
-
-
 # %% ../../nbs/21_bodies.ipynb #c1aebf50
 def body_capsules(X, G, subjects: dict) -> tuple:
     "Capsules (start (n,P,3), end, r_start (n,P), r_end) and material ids (P,) of bodies with joints X (n,24,3), frames G."

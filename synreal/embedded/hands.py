@@ -318,7 +318,7 @@ def render_source(p: dict, sl: slice, size: int, rng: np.random.Generator) -> tu
 GAP_MCP_FRACTION = 0.18   # the target labels the finger MCPs this fraction of the metacarpal into the palm
 
 def crop_boxes(uv, width: int, height: int) -> np.ndarray:
-    "TLlib's crop rule (datasets.md §1.2) for keypoints `uv` (n,J,2): (n,3) integer `left, top, side`."
+    "TLlib's crop rule (`scale_box`) for keypoints `uv` (n,J,2): (n,3) integer `left, top, side`."
     lo, hi = uv.min(1), uv.max(1)
     side = np.minimum(np.rint(1.5 * (hi - lo).max(1)), min(width, height)).astype(np.int64)
     c = (lo + hi) / 2

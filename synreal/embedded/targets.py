@@ -26,10 +26,6 @@ __all__ = ['PW3D_PLACES', 'PW3D_ACTIVITIES', 'MVHandBenchmarkConfig', 'sample_mv
            'sample_pw3d', 'pw3d_frame_index', 'pw3d_capsules', 'render_pw3d', 'pw3d_labels', 'write_pw3d_split',
            'write_pw3d', 'make_pw3d_benchmark', 'prepare_embedded_mvhand', 'prepare_embedded_pw3d']
 
-# %% ../../nbs/22_targets.ipynb #8e738a6f
-#| export
-
-
 # %% ../../nbs/22_targets.ipynb #6a088931
 @dataclass
 class MVHandBenchmarkConfig:
@@ -40,7 +36,7 @@ class MVHandBenchmarkConfig:
     frames: int = 64                     # frames per recording (each seen by the 4 views)
     keyframes: int = 6                   # poses the hand moves through in a recording
     width: int = 256                     # image width, height 3/4 of it (real: 640x480; intrinsics scale with it)
-    annotation_gap: float = 1.0          # the target's labelling convention shift (embedded_hands.annotation_gap)
+    annotation_gap: float = 1.0          # the target's labelling convention shift (synreal.embedded.hands.annotation_gap)
     batch: int = 32
     version: int = 1
 
@@ -201,7 +197,7 @@ class PW3DBenchmarkConfig:
     width: int = 144                     # portrait frames, height 16/9 of the width (real: 1080x1920)
     occluder: float = 0.6                # probability of a pole, and (separately) of a low wall, per sequence
     invalid: float = 0.3                 # fraction of actors with a block of frames whose camera pose is not valid
-    annotation_gap: float = 1.0          # the target's labelling convention shift (bodies.h36m_joints)
+    annotation_gap: float = 1.0          # the target's labelling convention shift (synreal.embedded.bodies.h36m_joints)
     batch: int = 32
     version: int = 1
 

@@ -113,7 +113,6 @@ def write_table(df: pd.DataFrame, out_dir, name: str) -> dict:
 # %% ../../nbs/39_tables.ipynb #80e5e013
 def stats_frame(runs: list[dict], results_dir='results', file='pseudo_stats.jsonl') -> pd.DataFrame:
     "The per-epoch statistics of finished runs, one row per (seed, epoch), read from each run's folder."
-    from synreal.train import RunConfig, Profile
     rows = []
     for r in runs:
         c = r['config']
