@@ -20,7 +20,7 @@ from .train import train_run
 # %% auto #0
 __all__ = ['parse_overrides', 'main']
 
-# %% ../nbs/41_cli.ipynb #fce0c854
+# %% ../nbs/41_cli.ipynb #7c793a00
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='synreal', description='synreal: synthetic-to-real pose estimation')
     sub = p.add_subparsers(dest='cmd', required=True)
@@ -80,6 +80,7 @@ def parse_overrides(items: list[str]) -> dict:
         out[key] = tuple(v) if isinstance(v, list) else v
     return out
 
+# %% ../nbs/41_cli.ipynb #f366e184
 def main(argv: list[str] | None = None) -> int:
     "Entry point of the `synreal` console script: bad input ends with its message and exit status 2."
     args = _parser().parse_args(argv)

@@ -14,7 +14,7 @@ from .data.augment import AugmentConfig
 # %% auto #0
 __all__ = ['PROFILES', 'Profile', 'get_profile', 'RunConfig']
 
-# %% ../nbs/29_config.ipynb #96cb4d58
+# %% ../nbs/29_config.ipynb #d8a2ac84
 @dataclass
 class Profile:
     "Every setting of a run that is not the task, the method or the seed."
@@ -49,6 +49,7 @@ class Profile:
         rotation = task_rotation if self.rotation is None else self.rotation
         return AugmentConfig(rotation=rotation, scale=tuple(self.scale), color=self.color, blur=self.blur)
 
+# %% ../nbs/29_config.ipynb #c83b200f
 PROFILES = {
     'smoke': Profile(name='smoke', benchmark='smoke', narrow_widths=(8, 16, 32), head_width=16,
                      cache_size=64, batch_size=16, epochs=2, adapt_epochs=None, iters_per_epoch=3),

@@ -24,13 +24,14 @@ from .train import pick_device, train_run
 __all__ = ['SMOKE_ARGS', 'git_commit', 'provenance', 'as_list', 'as_bool', 'as_dict', 'split_available', 'smoke_args',
            'default_workers', 'run_grid']
 
-# %% ../nbs/38_experiments.ipynb #20c8e488
+# %% ../nbs/38_experiments.ipynb #d2ff0f42
 def git_commit(root=None) -> str:
     try:
         return subprocess.run(['git', 'rev-parse', 'HEAD'], cwd=root, capture_output=True, text=True,
                               timeout=10).stdout.strip() or 'unknown'
     except Exception: return 'unknown'
 
+# %% ../nbs/38_experiments.ipynb #1c6822d1
 def provenance(runs: list[dict], **extra) -> dict:
     "Package version, git commit, device, the config of every run used, and anything passed in `extra`."
     return {'synreal': synreal.__version__, 'git_commit': git_commit(Path(synreal.__file__).parent),
@@ -38,20 +39,23 @@ def provenance(runs: list[dict], **extra) -> dict:
             'cuda': torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
             'written': time.strftime('%Y-%m-%d %H:%M:%S'), 'runs': [r.get('config') for r in runs], **extra}
 
-# %% ../nbs/38_experiments.ipynb #9adb529c
+# %% ../nbs/38_experiments.ipynb #ab80d259
 def as_list(x) -> list:
     "A list from a list, a tuple, one value, or a command-line string (`rhd2h3d` or `'[0, 1]'`)."
     if isinstance(x, str): return json.loads(x) if x.strip().startswith('[') else [x]
     return list(x) if isinstance(x, (list, tuple)) else [x]
 
+# %% ../nbs/38_experiments.ipynb #899c3795
 def as_bool(x) -> bool:
     "A bool, or one from the command line, where `-p train_missing false` arrives as the (truthy) string 'false'."
     return x.strip().lower() not in ('false', '0', 'no', 'n', 'off', '') if isinstance(x, str) else bool(x)
 
+# %% ../nbs/38_experiments.ipynb #6cb92c7e
 def as_dict(x) -> dict:
     "A dict, or one from a command-line JSON string (`-p method_args '{\"rec\": {\"lambda_rec\": 0.1}}'`)."
     return json.loads(x) if isinstance(x, str) else dict(x or {})
 
+# %% ../nbs/38_experiments.ipynb #3cff456b
 def split_available(names, kind: str = 'task') -> tuple[list, list]:
     "The names among `names` that exist and those that do not (yet) (`kind`: 'task' or 'method')."
     look = get_task if kind == 'task' else get_method
@@ -60,6 +64,7 @@ def split_available(names, kind: str = 'task') -> tuple[list, list]:
         except ValueError: return False
     return [n for n in names if ok(n)], [n for n in names if not ok(n)]
 
+# %% ../nbs/38_experiments.ipynb #1451df93
 SMOKE_ARGS = dict(lifter_iters=20, stylenet_iters=5, size='tiny', pretrain_iters=2, pretrain_batch=4, rec_batch=4,
                   adapt_iters=2)
 
@@ -67,6 +72,7 @@ def smoke_args(methods) -> dict:
     "Per-method overrides that make the `smoke` profile fast (only the arguments each method takes)."
     return {m: {k: v for k, v in SMOKE_ARGS.items() if k in get_method(m).defaults} for m in methods}
 
+# %% ../nbs/38_experiments.ipynb #e298bc0b
 _WORKER_DATA: dict = {}
 
 def _train_in_worker(cfg, results_dir, threads: int) -> dict:
@@ -80,6 +86,7 @@ def default_workers(device: str = 'auto') -> int:
     "How many runs `run_grid` trains at once by default: one per CPU core (at most 4) on the CPU, one on a GPU."
     return 1 if pick_device(device).type == 'cuda' else max(1, min(4, os.cpu_count() or 1))
 
+# %% ../nbs/38_experiments.ipynb #89bf8044
 def run_grid(tasks, methods, seeds, profile, data_root=None, results_dir='results', progress=True,
              method_args: dict | None = None, workers: int = 1, threads: int | None = None) -> dict:
     """`{task: {method: [metrics of each seed]}}`, training what is missing and reading back what is finished.

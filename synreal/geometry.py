@@ -14,7 +14,7 @@ __all__ = ['rotations_about', 'random_rotations', 'intrinsics', 'project', 'eule
 # %% ../nbs/02_geometry.ipynb #7d324813
 def _unit(v): return v / np.linalg.norm(v, axis=-1, keepdims=True)
 
-# %% ../nbs/02_geometry.ipynb #195a14ea
+# %% ../nbs/02_geometry.ipynb #0bd3041f
 def rotations_about(axis, angle) -> np.ndarray:
     "Rodrigues: (n,3,3) rotations by `angle` (radians, (n,)) about `axis` ((n,3), any length)."
     x, y, z = np.moveaxis(_unit(np.asarray(axis, float)), -1, 0)
@@ -23,6 +23,7 @@ def rotations_about(axis, angle) -> np.ndarray:
                      np.stack([y*x*C + z*s, c + y*y*C, y*z*C - x*s], -1),
                      np.stack([z*x*C - y*s, z*y*C + x*s, c + z*z*C], -1)], -2)
 
+# %% ../nbs/02_geometry.ipynb #1cc971d0
 def random_rotations(n: int, rng: np.random.Generator) -> np.ndarray:
     "(n,3,3) rotations drawn uniformly (Haar measure), from unit quaternions."
     w, x, y, z = _unit(rng.standard_normal((n, 4))).T
@@ -30,7 +31,7 @@ def random_rotations(n: int, rng: np.random.Generator) -> np.ndarray:
                      np.stack([2*(x*y + z*w), 1 - 2*(x*x + z*z), 2*(y*z - x*w)], -1),
                      np.stack([2*(x*z - y*w), 2*(y*z + x*w), 1 - 2*(x*x + y*y)], -1)], -2)
 
-# %% ../nbs/02_geometry.ipynb #51ebc3fa
+# %% ../nbs/02_geometry.ipynb #a7e68f1c
 def intrinsics(f, cx, cy) -> np.ndarray:
     "(n,3,3) pinhole intrinsic matrices (square pixels, no skew)."
     f, cx, cy = np.broadcast_arrays(*(np.asarray(v, float) for v in (f, cx, cy)))
@@ -38,6 +39,7 @@ def intrinsics(f, cx, cy) -> np.ndarray:
     K[..., 0, 2], K[..., 1, 2], K[..., 2, 2] = cx, cy, 1.0
     return K
 
+# %% ../nbs/02_geometry.ipynb #513863c2
 def project(xyz, K) -> np.ndarray:
     "Pinhole projection `dehom(K @ xyz)`: (..., J, 3) camera-frame points -> (..., J, 2) pixels."
     p = np.einsum('...ij,...kj->...ki', K, xyz)
@@ -73,12 +75,13 @@ def look_at_y_down(centre, target) -> np.ndarray:
     x = _unit(np.cross([0., 1, 0], z))
     return np.stack([x, np.cross(z, x), z], 1)
 
-# %% ../nbs/02_geometry.ipynb #1788855a
+# %% ../nbs/02_geometry.ipynb #51bd7da7
 def tight_box(keypoints) -> np.ndarray:
     "Tight box `(left, top, right, bottom)` [..., 4] of keypoints [..., K, 2], visible or not."
     kp = np.asarray(keypoints, np.float64)
     return np.concatenate([kp.min(-2), kp.max(-2)], -1)
 
+# %% ../nbs/02_geometry.ipynb #a7abe06d
 def square_box(box, width, height, scale: float = 1.5) -> np.ndarray:
     "TLlib's `scale_box`: a square `scale` times the box's longer side, clamped to and shifted inside the image."
     l, t, r, b = np.moveaxis(np.asarray(box, np.float64), -1, 0)
@@ -89,11 +92,13 @@ def square_box(box, width, height, scale: float = 1.5) -> np.ndarray:
     top = np.clip(np.round((t + b) / 2 - side / 2), 0, height - side)
     return np.stack([left, top, left + side - 1, top + side - 1], -1).astype(np.int64)
 
+# %% ../nbs/02_geometry.ipynb #f9229902
 def box_area(box) -> np.ndarray:
     "Area of inclusive boxes [..., 4], zero when empty (TLlib's `area`)."
     l, t, r, b = np.moveaxis(np.asarray(box, np.float64), -1, 0)
     return np.maximum(r - l + 1, 0) * np.maximum(b - t + 1, 0)
 
+# %% ../nbs/02_geometry.ipynb #862fb8f8
 def box_intersection(a, b) -> np.ndarray:
     "Intersection of boxes [..., 4]; may be empty (right < left)."
     a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)

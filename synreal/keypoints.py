@@ -65,11 +65,12 @@ BODY16 = KeypointSpec(
 # %% ../nbs/00_keypoints.ipynb #3f97b8e0
 SPECS = {'hand21': HAND21, 'body16': BODY16}
 
-# %% ../nbs/00_keypoints.ipynb #56888ca9
+# %% ../nbs/00_keypoints.ipynb #8d6f9bf7
 def default_sigma(heatmap_size: int) -> float:
     "TLlib's sigma of 2 heatmap px at 64 px heatmaps, scaled with the heatmap size."
     return 2.0 * heatmap_size / 64
 
+# %% ../nbs/00_keypoints.ipynb #a3e3b745
 def heatmap_targets(keypoints: torch.Tensor,  # [..., K, 2] (x, y) in input pixels
                     visible: torch.Tensor,    # [..., K] visibility (0/1 or a weight)
                     input_size: int,          # side of the square network input
@@ -90,7 +91,7 @@ def heatmap_targets(keypoints: torch.Tensor,  # [..., K, 2] (x, y) in input pixe
     heatmaps = gy[..., :, None] * gx[..., None, :] * (weights > 0)[..., None, None]
     return heatmaps, weights
 
-# %% ../nbs/00_keypoints.ipynb #fff4524c
+# %% ../nbs/00_keypoints.ipynb #e01bfe8e
 def decode_argmax(heatmaps: torch.Tensor  # [..., K, h, w]
                  ) -> tuple[torch.Tensor, torch.Tensor]:  # coords [..., K, 2] (x, y) heatmap px, maxvals [..., K]
     "Integer argmax of each heatmap, (0, 0) where the maximum is not positive (TLlib `get_max_preds`)."
@@ -99,6 +100,7 @@ def decode_argmax(heatmaps: torch.Tensor  # [..., K, h, w]
     coords = torch.stack([idx % w, idx // w], -1).to(heatmaps.dtype)
     return coords * (maxvals > 0)[..., None], maxvals
 
+# %% ../nbs/00_keypoints.ipynb #b27cb4e5
 def decode_subpixel(heatmaps: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     "Argmax plus a quarter-pixel shift towards the larger neighbour (Simple Baselines' `get_final_preds`)."
     coords, maxvals = decode_argmax(heatmaps)
@@ -111,11 +113,12 @@ def decode_subpixel(heatmaps: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]
     dy = torch.sign(at(y + 1, x) - at(y - 1, x)) * ((y > 0) & (y < h - 1))
     return coords + 0.25 * torch.stack([dx, dy], -1) * (maxvals > 0)[..., None], maxvals
 
+# %% ../nbs/00_keypoints.ipynb #17aa8989
 def heatmap_to_input(coords_hm: torch.Tensor, input_size: int, heatmap_size: int) -> torch.Tensor:
     "Heatmap pixel coordinates to input pixel coordinates (pixel centres on the stride grid, as TLlib)."
     return coords_hm * (input_size / heatmap_size)
 
-# %% ../nbs/00_keypoints.ipynb #293a41fe
+# %% ../nbs/00_keypoints.ipynb #3af1c2e9
 def pck_batch_tllib(pred_heatmaps: torch.Tensor,  # [B, K, h, w] predicted heatmaps
                     gt_heatmaps: torch.Tensor,    # [B, K, h, w] target heatmaps
                     thr: float = 0.5,             # threshold on the distance / (h/10): 0.5 is PCK@0.05
@@ -131,6 +134,7 @@ def pck_batch_tllib(pred_heatmaps: torch.Tensor,  # [B, K, h, w] predicted heatm
     correct = ((dist < thr) & counted).sum(0)
     return torch.where(n > 0, correct / n.clamp(min=1), torch.full_like(dist[0], -1.))
 
+# %% ../nbs/00_keypoints.ipynb #53344ae3
 def group_accuracy_tllib(per_joint: torch.Tensor, groups: dict[str, tuple[int, ...]]) -> dict[str, float]:
     "TLlib's `group_accuracy`: the mean of the joints' values, a -1 (no counted joint) averaged in."
     return {g: per_joint[list(idx)].mean().item() for g, idx in groups.items()}

@@ -20,12 +20,13 @@ def joints_mse_loss(pred: torch.Tensor, target: torch.Tensor, weight: torch.Tens
     if weight is not None: err = err * weight.reshape(*weight.shape[:2], 1)
     return err.mean()
 
-# %% ../nbs/28_losses.ipynb #c272ffe6
+# %% ../nbs/28_losses.ipynb #600dcc5a
 def downsample(x: torch.Tensor, scale: float) -> torch.Tensor:
     if scale == 1: return x
     size = [max(1, round(s * scale)) for s in x.shape[2:]]
     return F.interpolate(x, size=size, mode='bilinear', align_corners=True, antialias=True)
 
+# %% ../nbs/28_losses.ipynb #58887d32
 class PyramidL1Loss(nn.Module):
     "Σ_s weight · mean|D_s(pred) − D_s(target)| over image scales s."
     def __init__(self, scales=(1, 0.5, 0.25), weight: float = 1.0):
@@ -33,11 +34,13 @@ class PyramidL1Loss(nn.Module):
     def forward(self, pred, target):
         return sum(self.weight * (downsample(pred, s) - downsample(target, s)).abs().mean() for s in self.scales)
 
+# %% ../nbs/28_losses.ipynb #3af81efe
 def vgg19_features() -> nn.Sequential:
     "torchvision's `vgg19().features` (configuration 'E'), without building the 120 M-parameter classifier."
     from torchvision.models.vgg import make_layers, cfgs
     return make_layers(cfgs['E'])
 
+# %% ../nbs/28_losses.ipynb #99647ec1
 class VGGPerceptualLoss(nn.Module):
     "FOMM's multi-scale VGG19 perceptual loss; `weights` is a local state-dict path of torchvision's `vgg19`."
     def __init__(self, weights, scales=(1, 0.5, 0.25, 0.125), layer_weight: float = 10.0, min_size: int = 16):
@@ -67,6 +70,7 @@ class VGGPerceptualLoss(nn.Module):
             total = total + sum(self.layer_weight * (a - b.detach()).abs().mean() for a, b in zip(fp, ft))
         return total
 
+# %% ../nbs/28_losses.ipynb #836a156b
 def make_rec_loss(kind: str = 'l1', vgg_weights=None) -> nn.Module:
     "'l1': `PyramidL1Loss`; 'vgg': `VGGPerceptualLoss` from the local file `vgg_weights`."
     if kind == 'l1': return PyramidL1Loss()

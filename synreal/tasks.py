@@ -34,11 +34,12 @@ TASKS: dict[str, Task] = {t.name: t for t in (
     Task('surreal2pw3d', 'surreal', 'pw3d', BODY16, 'SURREAL -> 3DPW', prepare_embedded_pw3d, rotation=30.0),
 )}
 
-# %% ../nbs/23_tasks.ipynb #eb5165fd
+# %% ../nbs/23_tasks.ipynb #684442c6
 def get_task(name: str) -> Task:
     if name not in TASKS: raise ValueError(f"Unknown task {name!r}: choose one of {sorted(TASKS)}.")
     return TASKS[name]
 
+# %% ../nbs/23_tasks.ipynb #b0598e55
 def load_task_data(task: str, profile, data_root=None, progress: bool = True) -> dict:
     "The four splits of a task as `KeypointDataset`s: source/target x train/test."
     t = get_task(task)

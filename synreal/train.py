@@ -25,13 +25,14 @@ from .methods import canonical_method, get_method
 __all__ = ['dist_info', 'init_distributed', 'barrier', 'average_gradients', 'all_reduce_sum', 'pick_device', 'evaluate',
            'make_scheduler', 'build_model', 'run_schedule', 'train_run']
 
-# %% ../nbs/37_train.ipynb #c2807ac6
+# %% ../nbs/37_train.ipynb #d49cd8de
 def dist_info() -> tuple[int, int]:
     "(rank, world size); (0, 1) without torch.distributed."
     if torch.distributed.is_available() and torch.distributed.is_initialized():
         return torch.distributed.get_rank(), torch.distributed.get_world_size()
     return 0, 1
 
+# %% ../nbs/37_train.ipynb #30be76d5
 def init_distributed(device: torch.device) -> torch.device:
     "Join the process group `torchrun` describes (WORLD_SIZE > 1); return this rank's device."
     if int(os.environ.get('WORLD_SIZE', '1')) > 1 and not torch.distributed.is_initialized():
@@ -40,9 +41,11 @@ def init_distributed(device: torch.device) -> torch.device:
         device = torch.device('cuda', int(os.environ['LOCAL_RANK'])); torch.cuda.set_device(device)
     return device
 
+# %% ../nbs/37_train.ipynb #a3b977d4
 def barrier():
     if dist_info()[1] > 1: torch.distributed.barrier()
 
+# %% ../nbs/37_train.ipynb #eafb8dbb
 def average_gradients(params) -> None:
     "Average the gradients of `params` over all ranks in one flat all-reduce."
     world = dist_info()[1]
@@ -52,15 +55,17 @@ def average_gradients(params) -> None:
     torch.distributed.all_reduce(flat); flat /= world
     for g, v in zip(grads, flat.split([g.numel() for g in grads])): g.copy_(v.view_as(g))
 
+# %% ../nbs/37_train.ipynb #925bbd40
 def all_reduce_sum(t: torch.Tensor) -> torch.Tensor:
     if dist_info()[1] > 1: torch.distributed.all_reduce(t)
     return t
 
-# %% ../nbs/37_train.ipynb #fc9b48eb
+# %% ../nbs/37_train.ipynb #6cbc3fdb
 def pick_device(device: str = 'auto') -> torch.device:
     if device == 'auto': return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
     return torch.device(device)
 
+# %% ../nbs/37_train.ipynb #c72eea08
 def _reduce_meter(meter: PCKMeter) -> PCKMeter:
     groups = list(meter.tllib_sums)
     flat = torch.cat([torch.tensor([meter.tllib_sums[g] for g in groups] + [meter.n_images], dtype=torch.float64),
@@ -86,7 +91,7 @@ def evaluate(model, dataset: KeypointDataset, spec: KeypointSpec, input_size: in
     return {'pck_tllib': meter.tllib(), 'pck_global': meter.global_count(),
             'pck_per_joint': dict(zip(spec.names, meter.per_joint().tolist())), 'n': len(dataset)}
 
-# %% ../nbs/37_train.ipynb #2fc443ea
+# %% ../nbs/37_train.ipynb #5ce29708
 def _milestones(p: Profile) -> list[int]:
     return sorted({int(round(m * p.epochs)) if m <= 1 else int(m) for m in p.lr_milestones})
 
@@ -97,6 +102,7 @@ def make_scheduler(opt, p: Profile, iters_per_epoch: int):
     if p.schedule == 'multistep': return torch.optim.lr_scheduler.MultiStepLR(opt, _milestones(p), 0.1)
     raise ValueError(f"Unknown schedule {p.schedule!r}: use 'onecycle' or 'multistep'.")
 
+# %% ../nbs/37_train.ipynb #0413f1db
 def _epoch_generator(seed: int, epoch: int) -> torch.Generator:
     return torch.Generator().manual_seed(seed * 1_000_003 + epoch)
 
@@ -118,11 +124,12 @@ def _check_or_write_config(run_dir: Path, config: dict, write: bool = True) -> d
     if write: write_json(cfg_path, config)
     return None
 
-# %% ../nbs/37_train.ipynb #a6b9afef
+# %% ../nbs/37_train.ipynb #4a093ed7
 def run_schedule(p: Profile, method: Method) -> Profile:
     "The profile a method trains with: one that starts from another run trains `adapt_epochs` (when set)."
     return replace(p, epochs=p.adapt_epochs) if method.init_from and p.adapt_epochs else p
 
+# %% ../nbs/37_train.ipynb #58e25c94
 def train_run(cfg: RunConfig, results_dir='results', data: dict | None = None, progress: bool = True,
               max_epochs: int | None = None) -> dict:
     """Train (or resume, or read back) one run and return its metrics.

@@ -28,7 +28,7 @@ def one_torch_thread():
     try: yield
     finally: torch.set_num_threads(threads)
 
-# %% ../nbs/01_utils.ipynb #9a39df7a
+# %% ../nbs/01_utils.ipynb #41b0abf7
 IMAGENET_MEAN = torch.tensor([0.485, 0.456, 0.406])
 IMAGENET_STD = torch.tensor([0.229, 0.224, 0.225])
 
@@ -36,6 +36,7 @@ def normalize_imagenet(images: torch.Tensor) -> torch.Tensor:
     "Images [B, 3, H, W] in [0, 1] to ImageNet-normalised network inputs."
     return (images - IMAGENET_MEAN.to(images)[:, None, None]) / IMAGENET_STD.to(images)[:, None, None]
 
+# %% ../nbs/01_utils.ipynb #66ad7176
 def denormalize_imagenet(images: torch.Tensor) -> torch.Tensor:
     "Network inputs back to images in [0, 1], for display."
     return (images * IMAGENET_STD.to(images)[:, None, None] + IMAGENET_MEAN.to(images)[:, None, None]).clamp(0, 1)
@@ -63,7 +64,7 @@ def sha256_file(path, chunk: int = 1 << 20) -> str:
         while block := f.read(chunk): h.update(block)
     return h.hexdigest()
 
-# %% ../nbs/01_utils.ipynb #ab71cc76
+# %% ../nbs/01_utils.ipynb #f5cee78a
 def project_root(start: Path | None = None) -> Path:
     "The nearest folder at or above `start` (default: the working directory) that holds `settings.ini`."
     start = Path.cwd() if start is None else Path(start)
@@ -71,12 +72,13 @@ def project_root(start: Path | None = None) -> Path:
         if (p / 'settings.ini').exists(): return p
     return start
 
+# %% ../nbs/01_utils.ipynb #ff3a63d2
 def resolve(path, root: Path | None = None) -> Path:
     "An absolute path: relative paths are taken from the project root."
     path = Path(path).expanduser()
     return path if path.is_absolute() else project_root(root) / path
 
-# %% ../nbs/01_utils.ipynb #ed19200a
+# %% ../nbs/01_utils.ipynb #b27f5c0f
 def atomic_write(path: Path, write_fn) -> Path:
     "Call `write_fn(tmp_path)` and rename the temporary file onto `path`."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
@@ -87,9 +89,11 @@ def atomic_write(path: Path, write_fn) -> Path:
         if os.path.exists(tmp): os.remove(tmp)
     return path
 
+# %% ../nbs/01_utils.ipynb #352e35a9
 def write_json(path: Path, obj) -> Path:
     return atomic_write(path, lambda tmp: Path(tmp).write_text(json.dumps(obj, indent=2, default=str)))
 
+# %% ../nbs/01_utils.ipynb #f6b56f48
 def save_checkpoint(path: Path, obj) -> Path:
     return atomic_write(path, lambda tmp: torch.save(obj, tmp))
 

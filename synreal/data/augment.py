@@ -14,7 +14,7 @@ from ..utils import gaussian_blur
 __all__ = ['AugmentConfig', 'resize_matrices', 'augment_matrices', 'invert_matrices', 'warp_keypoints', 'warp_images',
            'color_jitter', 'augment_batch']
 
-# %% ../../nbs/15_augment.ipynb #4187dcb7
+# %% ../../nbs/15_augment.ipynb #ff5e9fa0
 @dataclass
 class AugmentConfig:
     "TLlib's training augmentation, as parameters of the batched version."
@@ -25,6 +25,7 @@ class AugmentConfig:
     blur: float = 0.8                              # Gaussian blur sigma ~ U(0, blur) output pixels
     hflip: bool = False                            # mirror half of the samples
 
+# %% ../../nbs/15_augment.ipynb #a907b69b
 def _rand(shape, generator=None) -> torch.Tensor:
     "Uniform [0, 1) float64 numbers from `generator` on its own device (CPU when None)."
     device = generator.device if generator is not None else 'cpu'
@@ -42,6 +43,7 @@ def resize_matrices(n: int, in_size: int, out_size: int) -> torch.Tensor:
     k = (out_size - 1) / (in_size - 1)
     return _affine(torch.full((n,), k), 0, 0, 0, k, 0)[:, :2].float()
 
+# %% ../../nbs/15_augment.ipynb #38b11808
 def augment_matrices(n: int, in_size: int, out_size: int, cfg: AugmentConfig,
                      generator: torch.Generator | None = None) -> torch.Tensor:
     "Random affine matrices [n, 2, 3], input (cache) pixels -> output pixels: rotate, random resized crop, flip."
@@ -62,6 +64,7 @@ def augment_matrices(n: int, in_size: int, out_size: int, cfg: AugmentConfig,
                      0, 1, 0)
     return (mirror @ crop @ rotate)[:, :2].float()
 
+# %% ../../nbs/15_augment.ipynb #d6517375
 def _full(matrices: torch.Tensor) -> torch.Tensor:
     "[n, 2, 3] -> [n, 3, 3] with the row (0, 0, 1)."
     last = torch.tensor([0., 0., 1.], dtype=matrices.dtype, device=matrices.device).expand(len(matrices), 1, 3)
@@ -71,11 +74,12 @@ def invert_matrices(matrices: torch.Tensor) -> torch.Tensor:
     "The inverse affine maps [n, 2, 3] (output pixels -> input pixels)."
     return torch.linalg.inv(_full(matrices.double()))[:, :2].to(matrices.dtype)
 
+# %% ../../nbs/15_augment.ipynb #f771c6be
 def warp_keypoints(keypoints: torch.Tensor, matrices: torch.Tensor) -> torch.Tensor:
     "Keypoints [B, K, 2] moved by the affine maps [B, 2, 3]."
     return keypoints @ matrices[:, :, :2].transpose(1, 2) + matrices[:, None, :, 2]
 
-# %% ../../nbs/15_augment.ipynb #f8dc4d3c
+# %% ../../nbs/15_augment.ipynb #b8ad692f
 def _theta(matrices: torch.Tensor, in_size: int, out_size: int) -> torch.Tensor:
     "The `affine_grid` theta (output [-1, 1] -> input [-1, 1], align_corners=True) of pixel maps in -> out."
     to_norm = lambda n: _affine(torch.full((len(matrices),), 2 / (n - 1)), 0, -1, 0, 2 / (n - 1), -1).to(matrices.device)
@@ -91,6 +95,7 @@ def warp_images(images: torch.Tensor, matrices: torch.Tensor, out_size: int, ant
     grid = F.affine_grid(theta, [len(x), x.shape[1], out_size, out_size], align_corners=True)
     return F.grid_sample(x, grid, mode='bilinear', padding_mode='zeros', align_corners=True)
 
+# %% ../../nbs/15_augment.ipynb #3b79c7b8
 def _gray(x: torch.Tensor) -> torch.Tensor:
     "ITU-R 601 luma [B, 1, H, W], as torchvision's rgb_to_grayscale."
     return (0.299 * x[:, 0] + 0.587 * x[:, 1] + 0.114 * x[:, 2])[:, None]
@@ -110,6 +115,7 @@ def color_jitter(images: torch.Tensor, strength: float, generator: torch.Generat
         x = options[order[:, step], rows]
     return x
 
+# %% ../../nbs/15_augment.ipynb #1e316d8e
 def augment_batch(images: torch.Tensor, keypoints: torch.Tensor, cfg: AugmentConfig | None,
                   generator: torch.Generator | None = None, out_size: int | None = None,
                   matrices: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:

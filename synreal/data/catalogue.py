@@ -11,13 +11,17 @@ from pathlib import Path
 __all__ = ['CATALOGUE', 'DATASET_NAMES', 'DatasetError', 'DatasetNotFoundError', 'DatasetFormatError', 'how_to_fix',
            'dataset_error', 'dataset_dir', 'DatasetEntry', 'entry_folder', 'dataset_info', 'check_dataset_name']
 
-# %% ../../nbs/03_catalogue.ipynb #4aeb255f
+# %% ../../nbs/03_catalogue.ipynb #d0ec92dd
 class DatasetError(Exception):
     "A dataset on disk is missing or is not in the format its loader reads."
 
+# %% ../../nbs/03_catalogue.ipynb #9a2311e2
 class DatasetNotFoundError(DatasetError, FileNotFoundError): pass
+
+# %% ../../nbs/03_catalogue.ipynb #5856b295
 class DatasetFormatError(DatasetError, ValueError): pass
 
+# %% ../../nbs/03_catalogue.ipynb #01d8ee50
 def how_to_fix(dataset: str, root) -> str:
     "The one place that says how to get the files of `dataset` under `root`."
     d = CATALOGUE[dataset]
@@ -28,11 +32,13 @@ def how_to_fix(dataset: str, root) -> str:
     return (f"How to fix: {embedded}for the real {d.short} data, see data_scripts/README.md "
             f"({d.short}: {d.fix.format(root=root)}).")
 
+# %% ../../nbs/03_catalogue.ipynb #3dc26ffb
 def dataset_error(problem: str, path, dataset: str, root, missing: bool = False) -> DatasetError:
     "An error whose message is 'problem: path', then `how_to_fix`. Raise it."
     cls = DatasetNotFoundError if missing else DatasetFormatError
     return cls(f"{problem}: {path}\n{how_to_fix(dataset, root)}")
 
+# %% ../../nbs/03_catalogue.ipynb #17f6862e
 def dataset_dir(root, dataset: str) -> Path:
     "`root/<dataset folder>`, after checking that both exist."
     root = Path(root)
@@ -43,7 +49,7 @@ def dataset_dir(root, dataset: str) -> Path:
                             f"{CATALOGUE[dataset].folder} as root)", path, dataset, root, missing=True)
     return path
 
-# %% ../../nbs/03_catalogue.ipynb #8db17857
+# %% ../../nbs/03_catalogue.ipynb #cf358b16
 @dataclass(frozen=True)
 class DatasetEntry:
     "What a user needs to get one real dataset and lay it out for `synreal`."
@@ -66,6 +72,7 @@ class DatasetEntry:
     embedded: str | None = None      # the command that writes its embedded counterpart (None: there is none)
     fix: str = ''                    # how to get the real files under {root}, for error messages
 
+# %% ../../nbs/03_catalogue.ipynb #bbc288bc
 CATALOGUE = {e.name: e for e in [
     DatasetEntry('rhd', 'RHD: Rendered Hand Pose Dataset (Zimmermann & Brox, ICCV 2017)', 'hand source', 'hand21',
         'RHD_published_v2', 'https://lmb.informatik.uni-freiburg.de/resources/datasets/RenderedHandposeDataset.en.html',
@@ -169,10 +176,12 @@ CATALOGUE = {e.name: e for e in [
         fix='unzip FreiHAND_pub_v2.zip from https://lmb.informatik.uni-freiburg.de/projects/freihand/ into {root}/FreiHAND, which gives {root}/FreiHAND/training_xyz.json and {root}/FreiHAND/training/rgb/'),
 ]}
 
+# %% ../../nbs/03_catalogue.ipynb #1c5e39ef
 def entry_folder(name: str) -> str:
     "The dataset folder under data_root."
     return CATALOGUE[name].folder
 
+# %% ../../nbs/03_catalogue.ipynb #46fd6add
 def dataset_info(name: str) -> str:
     "The catalogue entry of `name` as the text `synreal data info` prints."
     e = CATALOGUE[name]
@@ -186,6 +195,7 @@ def dataset_info(name: str) -> str:
               f'  prepare:  synreal data prepare {name} --data-root <data_root> --out <out>']
     return '\n'.join(lines)
 
+# %% ../../nbs/03_catalogue.ipynb #9ee99283
 def check_dataset_name(name: str) -> str:
     "`name` if the catalogue knows it, else a ValueError that lists the names."
     if name not in CATALOGUE: raise ValueError(f'unknown dataset {name!r}: choose one of {", ".join(CATALOGUE)}')

@@ -25,7 +25,7 @@ __all__ = ['MANIFEST_DIR', 'manifest_files', 'check_manifest', 'VerifyReport', '
 # %% ../../nbs/17_prepare.ipynb #18c018b4
 MANIFEST_DIR = '.synreal_manifest'
 
-# %% ../../nbs/17_prepare.ipynb #cf8b047a
+# %% ../../nbs/17_prepare.ipynb #80fb8dc8
 def manifest_files(name: str, data_root) -> list[Path]:
     "The annotation files and archives of dataset `name` found under `data_root` (sorted)."
     root, e = Path(data_root), CATALOGUE[name]
@@ -36,6 +36,7 @@ def manifest_files(name: str, data_root) -> list[Path]:
         if '.' in fname: found |= {p for p in (root / fname, root / folder / fname) if p.is_file()}
     return sorted(found)
 
+# %% ../../nbs/17_prepare.ipynb #b147a05c
 def check_manifest(name: str, data_root, update: bool = False) -> dict:
     "Hash the files of `manifest_files`; write the manifest the first time (or with `update`), else compare."
     root = Path(data_root)
@@ -53,6 +54,7 @@ def check_manifest(name: str, data_root, update: bool = False) -> dict:
                 changed=sorted(k for k in now.keys() & old.keys() if now[k]['sha256'] != old[k]['sha256']),
                 missing=sorted(old.keys() - now.keys()), new=sorted(now.keys() - old.keys()))
 
+# %% ../../nbs/17_prepare.ipynb #b6af2abd
 @dataclass
 class VerifyReport:
     "What `verify` found: per-split counts, problems (each naming a path) and the manifest comparison."
@@ -74,6 +76,7 @@ class VerifyReport:
         lines.append('  OK' if self.ok else f'  {len(self.problems)} problem(s)')
         return '\n'.join(lines)
 
+# %% ../../nbs/17_prepare.ipynb #bbfc49d0
 def _size_problem(name: str, size: tuple, loader_kwargs: dict) -> str | None:
     "A dataset-specific check of a decoded image's size (FreiHAND's loader assumes one size for all images)."
     if name == 'freihand':
@@ -116,7 +119,7 @@ def verify(name: str, data_root, splits=None, open_images: int = 8, update_manif
                             f'rerun with --update-manifest)' for p in report.manifest[kind]]
     return report
 
-# %% ../../nbs/17_prepare.ipynb #a9cecfc9
+# %% ../../nbs/17_prepare.ipynb #6ec43022
 _KNOWN = {'dataset', 'root', 'image', 'path', 'source_id', 'flipped', 'keypoint2d', 'visible', 'keypoint3d',
           'intrinsic_matrix', 'box'}
 
@@ -151,6 +154,7 @@ def index_entry(sample: dict, side: int, crop_size: int, n: int) -> dict:
     e |= {k: _plain(v) for k, v in sample.items() if k not in _KNOWN and _plain(v) is not None}
     return e
 
+# %% ../../nbs/17_prepare.ipynb #1995e372
 def _crop_key(entry: dict) -> tuple:
     "What makes two crops identical: source image, crop box, flip."
     box = entry['crop_box']
@@ -170,6 +174,7 @@ def _read_progress(path: Path, header: dict) -> dict:
         done[rec['n']] = rec
     return done
 
+# %% ../../nbs/17_prepare.ipynb #231c1ff0
 def prepare_split(name: str, data_root, out, split: str, crop_size: int = 256, quality: int = 95,
                   on_error: str = 'stop', max_items: int | None = None, progress: bool = True,
                   **loader_kwargs) -> Path | None:
@@ -222,6 +227,7 @@ def prepare_split(name: str, data_root, out, split: str, crop_size: int = 256, q
     write_json(folder / 'index.json', index)
     return folder / 'index.json'
 
+# %% ../../nbs/17_prepare.ipynb #fae37465
 def prepare(name: str, data_root, out, splits=None, **kwargs) -> dict:
     "`prepare_split` for each split of dataset `name` (default: the catalogue's); {split: index path or None}."
     check_dataset_name(name)

@@ -56,15 +56,16 @@ HEAD_CENTRE = np.array([0, 0.06, 0.01])   # head sphere centre in the head joint
 HEAD_RADIUS = 0.10
 NOSE = np.array([0, 0.03, 0.11])
 
-# %% ../../nbs/21_bodies.ipynb #37643c2f
+# %% ../../nbs/21_bodies.ipynb #5b409d66
 def sample_subjects(n: int, rng: np.random.Generator) -> dict:
     "Body proportions of `n` subjects: overall `scale`, 5 bone-group factors `prop`, limb `thickness`, `skin`."
     return dict(scale=rng.uniform(0.88, 1.1, n), prop=rng.uniform(0.92, 1.08, (n, 5)),
                 thickness=rng.uniform(0.85, 1.25, n), skin=sample_skin(n, rng))
 
+# %% ../../nbs/21_bodies.ipynb #bb9f1696
 def take(d: dict, idx) -> dict: return {k: v[idx] for k, v in d.items()}
 
-# %% ../../nbs/21_bodies.ipynb #6b2aa6ae
+# %% ../../nbs/21_bodies.ipynb #796d935c
 def forward_kinematics(angles, subjects: dict, root_rotation) -> tuple:
     "SMPL-24 joints (n,24,3) and global joint rotations (n,24,3,3) from local angles (n,24,3), proportions and root (n,3,3)."
     n = len(angles)
@@ -78,15 +79,18 @@ def forward_kinematics(angles, subjects: dict, root_rotation) -> tuple:
         G[:, j] = G[:, p] @ local[:, j]
     return X, G
 
+# %% ../../nbs/21_bodies.ipynb #2a8834bd
 def in_frame(G, X, j, v) -> np.ndarray:
     "Points (n,3) at offsets `v` ((3,) or (n,3)) in joint `j`'s frame."
     return X[:, j] + np.einsum('nij,nj->ni', G[:, j], np.broadcast_to(v, X[:, j].shape))
 
+# %% ../../nbs/21_bodies.ipynb #d609fe9f
 def sample_poses(n: int, rng: np.random.Generator, amount=(0.15, 0.7)) -> np.ndarray:
     "(n,24,3) local angles: uniform within the joint limits, shrunk towards the rest pose by a per-pose `amount`."
     u = rng.uniform(JOINT_LIMITS[..., 0], JOINT_LIMITS[..., 1], (n, 24, 3))
     return u * rng.uniform(*amount, (n, 1, 1))
 
+# %% ../../nbs/21_bodies.ipynb #d69ec177
 def sequence_poses(n_seq: int, T: int, rng: np.random.Generator, amount=(0.15, 0.7), change=0.5) -> np.ndarray:
     "(n_seq,T,24,3) poses of short sequences: each moves linearly from a random pose towards another."
     a = sample_poses(n_seq, rng, amount)
@@ -205,7 +209,7 @@ def render_surreal(p: dict, sl: slice, rng: np.random.Generator) -> np.ndarray:
     top = (W - H) // 2
     return to_uint8(img[:, :, top:top + H])
 
-# %% ../../nbs/21_bodies.ipynb #1e0fc31c
+# %% ../../nbs/21_bodies.ipynb #850db052
 def sample_h36m(cfg: BodyBenchmarkConfig, rng: np.random.Generator) -> dict:
     "Scene parameters of the Human3.6M-like studio: per subject, actions x frames x 4 cameras (flat, frame-major)."
     subjects = sorted(H36M_SUBJECTS['train'] + H36M_SUBJECTS['test'])
@@ -234,17 +238,20 @@ def sample_h36m(cfg: BodyBenchmarkConfig, rng: np.random.Generator) -> dict:
                 occluder=rng.random(n_occ) < cfg.tgt_occluder, occ_pos=rng.uniform(-1, 1, (n_occ, 2, 3)),
                 light=rng.normal(size=(n_occ, 3)) * [1, 1, 0.3] + [0, 0, 1.5], light_colour=rng.uniform(0.8, 1.2, (n_occ, 3)))
 
+# %% ../../nbs/21_bodies.ipynb #fa0813ec
 def h36m_frame_index(ns: int, A: int, T: int) -> dict:
     "Per target image (subject-major, then action, camera, frame): subject row, action row, camera, frame, pose row."
     s, a, c, t = (m.reshape(-1) for m in np.meshgrid(np.arange(ns), np.arange(A), np.arange(4), np.arange(T), indexing='ij'))
     return dict(s=s, a=a, cam=c, frame=t, pose=(s * A + a) * T + t, seq=s * A + a)
 
+# %% ../../nbs/21_bodies.ipynb #bff950d0
 def h36m_camera(p: dict, s, cam) -> tuple:
     "(R (n,3,3), t (n,3) metres, K (n,3,3)) of cameras `cam` of subject rows `s`."
     f, c = p['f'][s, cam], p['c'][s, cam]
     K = np.zeros((len(f), 3, 3)); K[:, 0, 0], K[:, 1, 1], K[:, :2, 2], K[:, 2, 2] = f[:, 0], f[:, 1], c, 1
     return p['R'][s, cam], p['t'][s, cam], K
 
+# %% ../../nbs/21_bodies.ipynb #6277d404
 def render_h36m(p: dict, idx: dict, sl: slice, size: int, rng: np.random.Generator, gen: torch.Generator) -> tuple:
     """Render target images `sl` of index `idx`: (images (b,H,W,3) uint8 before JPEG, JPEG qualities (b,),
     object mask (b,H,W) bool: pixels where the occluding object is in front)."""
@@ -281,7 +288,7 @@ def render_h36m(p: dict, idx: dict, sl: slice, size: int, rng: np.random.Generat
     img = img + torch.randn(img.shape, generator=gen) * tt(rng.uniform(0.005, 0.03, n))
     return to_uint8(img), rng.integers(60, 95, n), out['capsule'] == a.shape[1] - 1   # the occluder is the last capsule
 
-# %% ../../nbs/21_bodies.ipynb #70dafabf
+# %% ../../nbs/21_bodies.ipynb #861702ca
 MARKER = 'embedded_bodies.json'
 
 def surreal_pose_params(poses, root) -> np.ndarray:
@@ -290,10 +297,12 @@ def surreal_pose_params(poses, root) -> np.ndarray:
     local[:, 0] = root @ local[:, 0]
     return Rotation.from_matrix(local.reshape(-1, 3, 3)).as_rotvec().reshape(len(poses), 72)
 
+# %% ../../nbs/21_bodies.ipynb #fb03f4c8
 def clip_name(subject: int, clip: int) -> str:
     "SURREAL's `<seq>` (CMU subject_trial style), e.g. `07_012`."
     return f'{subject + 1:02d}_{clip + 1:03d}'
 
+# %% ../../nbs/21_bodies.ipynb #221aadd5
 def write_surreal_split(folder: Path, split: str, n_clips: int, subjects: dict, cfg: BodyBenchmarkConfig,
                         stream: int, pool, bar) -> None:
     "Generate and write one SURREAL split: `data/cmu/<split>/run0/<seq>/<seq>_c0001_info.mat` and frame folders."
@@ -329,11 +338,13 @@ def write_surreal_split(folder: Path, split: str, n_clips: int, subjects: dict, 
         bar.update(sl.stop - sl.start)
     for j in jobs: j.result()
 
+# %% ../../nbs/21_bodies.ipynb #5b75a354
 def h36m_name(subject: int, action: int, subaction: int, cam: int, frame: int) -> str:
     "Human3.6M image path under `images/`; the folder (one subject, action, subaction and camera) is the sequence id."
     seq = f's_{subject:02d}_act_{action:02d}_subact_{subaction:02d}_ca_{cam:02d}'
     return f'{seq}/{seq}_{frame + 1:06d}.jpg'
 
+# %% ../../nbs/21_bodies.ipynb #8224878a
 def write_h36m(folder: Path, cfg: BodyBenchmarkConfig, stream: int, pool, bar) -> None:
     "Generate and write the Human3.6M-like target (annotations/, images/) and the convention sidecar."
     d = folder / H36M_DIR
@@ -391,12 +402,14 @@ def write_h36m(folder: Path, cfg: BodyBenchmarkConfig, stream: int, pool, bar) -
     (d / 'embedded_meta.json').write_text(json.dumps(meta))
     for j in jobs: j.result()
 
+# %% ../../nbs/21_bodies.ipynb #15082d49
 def benchmark_paths(root) -> dict:
     "The paths a body benchmark at `root` consists of."
     root = Path(root)
     return dict(root=root, marker=root / MARKER, surreal=root / SURREAL_DIR, h36m=root / H36M_DIR,
                 h36m_meta=root / H36M_DIR / 'embedded_meta.json')
 
+# %% ../../nbs/21_bodies.ipynb #4f0fe4cc
 def object_occluded_joints(root) -> dict | None:
     """Per Human3.6M-like image name, the Body16 joints that an occluding object covers, from the sidecar; None where
     nothing records it (real Human3.6M, or an embedded benchmark generated before the sidecar held it)."""
@@ -406,6 +419,7 @@ def object_occluded_joints(root) -> dict | None:
     if not images or 'object_occluded' not in next(iter(images.values())): return None
     return {name: m['object_occluded'] for name, m in images.items()}
 
+# %% ../../nbs/21_bodies.ipynb #5e1c6534
 def make_body_benchmark(root, cfg: BodyBenchmarkConfig | None = None, progress: bool = True, force: bool = False) -> dict:
     "Generate the embedded body benchmark under `root` (SURREAL and Human3.6M formats) unless it is there; return its paths."
     cfg = cfg or BodyBenchmarkConfig()

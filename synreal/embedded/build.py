@@ -38,7 +38,7 @@ def swap_in(root: Path, tmp: Path, names, marker: Path, config: dict) -> None:
         (tmp / name).rename(root / name)
     write_json(marker, dict(config=config, complete=True))
 
-# %% ../../nbs/18_embedded_build.ipynb #af6599ed
+# %% ../../nbs/18_embedded_build.ipynb #33ee0d09
 def link_source(root: Path, source: Path) -> Path:
     "Make `root/<source.name>` a relative link to an existing source dataset folder (the task's loaders read one root)."
     link = root / source.name
@@ -49,6 +49,7 @@ def link_source(root: Path, source: Path) -> Path:
     link.symlink_to(os.path.relpath(source, root), target_is_directory=True)
     return link
 
+# %% ../../nbs/18_embedded_build.ipynb #c23e092f
 def make_target(root, cfg, folder: str, marker: str, write, total: int, source: Path | None = None,
                 progress: bool = True, force: bool = False) -> Path:
     "Generate one embedded target `folder` under `root` with `write(tmp, cfg, pool, bar)` unless `marker` names this config; link `source` next to it."
@@ -70,11 +71,12 @@ def make_target(root, cfg, folder: str, marker: str, write, total: int, source: 
     if source is not None: link_source(root, Path(source))
     return root
 
-# %% ../../nbs/18_embedded_build.ipynb #2753cda8
+# %% ../../nbs/18_embedded_build.ipynb #33e263ee
 def embedded_root(kind: str = 'hands', benchmark: str = 'default', seed: int = 0) -> Path:
     "Where an embedded benchmark of a given kind and size lives (under the project's `data/`)."
     return resolve(f'data/embedded/{kind}-{benchmark}-seed{seed}')
 
+# %% ../../nbs/18_embedded_build.ipynb #1bf4f30a
 def locked_generate(root: Path, generate) -> Path:
     "Run `generate(root)` under a file lock: notebooks tested in parallel may ask for the same benchmark at once."
     root.parent.mkdir(parents=True, exist_ok=True)

@@ -69,21 +69,23 @@ def _chain_frames():
 
 CHAIN_FRAME = _chain_frames()
 
-# %% ../../nbs/20_hands.ipynb #3b4e952e
+# %% ../../nbs/20_hands.ipynb #be7ddadf
 def sample_hand_shapes(n: int, rng: np.random.Generator) -> dict:
     "`n` random hand shapes: dict of `size` (n,), `bone` (n,5,3), `base` (n,5,3), `radius` (n,) multipliers."
     return dict(size=rng.uniform(0.85, 1.15, n), bone=rng.normal(1.0, 0.05, (n, 5, 3)).clip(0.85, 1.15),
                 base=rng.normal(1.0, 0.03, (n, 5, 3)).clip(0.9, 1.1), radius=rng.uniform(0.9, 1.12, n))
 
+# %% ../../nbs/20_hands.ipynb #52720599
 def mean_hand_shapes(n: int) -> dict:
     "`n` copies of the average hand."
     return dict(size=np.ones(n), bone=np.ones((n, 5, 3)), base=np.ones((n, 5, 3)), radius=np.ones(n))
 
+# %% ../../nbs/20_hands.ipynb #d7fdc3f5
 def take_shapes(shapes: dict, idx) -> dict:
     "Index every field of a shape dict (e.g. subject ids -> one shape per image)."
     return {k: v[idx] for k, v in shapes.items()}
 
-# %% ../../nbs/20_hands.ipynb #dbb8e809
+# %% ../../nbs/20_hands.ipynb #b3a714b3
 def hand_joints(angles,              # (n,5,4) degrees: base flexion, base abduction, 2nd and 3rd flexion
                 shapes: dict | None = None,  # from `sample_hand_shapes`; the average hand if None
                 right: bool | np.ndarray = False,  # mirror into right hands (one flag, or one per hand)
@@ -103,6 +105,7 @@ def hand_joints(angles,              # (n,5,4) degrees: base flexion, base abduc
     right = np.broadcast_to(np.asarray(right, bool), (n,))
     return np.where(right[:, None, None], joints * MIRROR_Y, joints)
 
+# %% ../../nbs/20_hands.ipynb #aca1784d
 def joint_radii(shapes: dict) -> np.ndarray:
     "(n,21) flesh radius around each joint, metres."
     n = len(shapes['size'])
@@ -141,7 +144,7 @@ def sample_hand_poses(n: int, rng: np.random.Generator, modes: dict = SOURCE_POS
     angles = candidates[mode, np.arange(n)]
     return angles.clip(ANGLE_LIMITS[..., 0], ANGLE_LIMITS[..., 1])
 
-# %% ../../nbs/20_hands.ipynb #f9f2abde
+# %% ../../nbs/20_hands.ipynb #c3417d26
 PALM_TO_CAMERA = np.array([[0., -1, 0], [-1, 0, 0], [0, 0, -1]])  # fingers up, palm facing the camera
 
 def studio_rotations(n: int, rng: np.random.Generator, tilt_deg=55.0, roll_deg=60.0) -> np.ndarray:
@@ -153,6 +156,7 @@ def studio_rotations(n: int, rng: np.random.Generator, tilt_deg=55.0, roll_deg=6
     roll = rotations_about(np.tile([0., 0, 1], (n, 1)), np.deg2rad(rng.uniform(-roll_deg, roll_deg, n)))
     return roll @ tilt @ base
 
+# %% ../../nbs/20_hands.ipynb #8e2a77f4
 def source_rotations(n: int, rng: np.random.Generator, max_away: float = 0.5) -> np.ndarray:
     "(n,3,3) source orientations: a third uniform, the rest palm/back towards the camera (tilted up to 60 deg) at any in-image angle; never the forearm pointing at the camera."
     R = np.where((rng.random(n) < 1 / 3)[:, None, None], random_rotations(n, rng), studio_rotations(n, rng, 60, 180))
@@ -162,7 +166,7 @@ def source_rotations(n: int, rng: np.random.Generator, max_away: float = 0.5) ->
         bad = R[:, 2, 0] > max_away
     return R
 
-# %% ../../nbs/20_hands.ipynb #86511c93
+# %% ../../nbs/20_hands.ipynb #e2f9105b
 def place_hands(joints, R, K, box_px, centre_px, min_depth=0.15, min_extent=0.55) -> np.ndarray:
     "Rotate hand-frame `joints` (n,21,3) by `R` and translate them so their image box is ~`box_px` wide at `centre_px`."
     j = joints @ np.swapaxes(R, -1, -2)
@@ -176,6 +180,7 @@ def place_hands(joints, R, K, box_px, centre_px, min_depth=0.15, min_extent=0.55
     xy = (centre_px - K[:, :2, 2]) * (z / f)[:, None]
     return j + np.concatenate([xy, z[:, None]], 1)[:, None]
 
+# %% ../../nbs/20_hands.ipynb #ab890d71
 def push_off_image(xyz, K, width, to_right, margin=8.0) -> np.ndarray:
     "Slide hands sideways (camera x) until every joint projects `margin` px left of (or right of) the image."
     X, Z, f, cx = xyz[..., 0], xyz[..., 2], K[:, None, 0, 0], K[:, None, 0, 2]
@@ -258,7 +263,7 @@ class HandBenchmarkConfig:
 
     def to_json(self) -> dict: return json.loads(json.dumps(asdict(self)))
 
-# %% ../../nbs/20_hands.ipynb #f57bfcc2
+# %% ../../nbs/20_hands.ipynb #84bb1e3c
 def sample_source(n: int, cfg: HandBenchmarkConfig, rng: np.random.Generator) -> dict:
     "Scene parameters of `n` source images: both hands' joints (n,42,3) in RHD order, K, shapes, styles."
     S = cfg.src_size
@@ -290,6 +295,7 @@ def sample_source(n: int, cfg: HandBenchmarkConfig, rng: np.random.Generator) ->
                 radii=joint_radii(shp), skin=skin_all[sub], sleeve=sleeve, light=light,
                 ambient=rng.uniform(0.3, 0.5, n), subject=sub)
 
+# %% ../../nbs/20_hands.ipynb #6c539020
 def render_source(p: dict, sl: slice, size: int, rng: np.random.Generator) -> tuple:
     "Render source images `sl` of scene parameters `p`: (images (b,H,W,3) uint8, masks (b,H,W) uint8, visibility (b,42))."
     shp = take_shapes(p['shapes'], sl)
@@ -314,7 +320,7 @@ def render_source(p: dict, sl: slice, size: int, rng: np.random.Generator) -> tu
     vis = np.concatenate([hand21_to_rhd(vis[:, :21, None]), hand21_to_rhd(vis[:, 21:, None])], 1)[..., 0]
     return to_uint8(img), mask.numpy(), vis
 
-# %% ../../nbs/20_hands.ipynb #12e36ad5
+# %% ../../nbs/20_hands.ipynb #466c4aed
 GAP_MCP_FRACTION = 0.18   # the target labels the finger MCPs this fraction of the metacarpal into the palm
 
 def crop_boxes(uv, width: int, height: int) -> np.ndarray:
@@ -326,6 +332,7 @@ def crop_boxes(uv, width: int, height: int) -> np.ndarray:
     top = np.rint(c[:, 1] - side / 2).astype(np.int64).clip(0, height - side)
     return np.stack([left, top, side], 1)
 
+# %% ../../nbs/20_hands.ipynb #84301069
 def crop_intrinsics(K, boxes, size: int) -> np.ndarray:
     "Intrinsics of the crops `boxes` (n,3) of images with intrinsics `K`, resized to `size` (pixel centres aligned)."
     s = size / boxes[:, 2]
@@ -333,6 +340,7 @@ def crop_intrinsics(K, boxes, size: int) -> np.ndarray:
     A[:, 0, 2], A[:, 1, 2] = (0.5 - boxes[:, 0]) * s - 0.5, (0.5 - boxes[:, 1]) * s - 0.5
     return A @ K
 
+# %% ../../nbs/20_hands.ipynb #1bbe59a3
 def annotation_gap(xyz, tip_radius, strength: float) -> np.ndarray:
     "Move Hand21 joints (n,21,3) to the target's labelling convention: finger MCPs into the palm, tips onto the skin."
     out = np.array(xyz, dtype=np.float64, copy=True)
@@ -341,7 +349,7 @@ def annotation_gap(xyz, tip_radius, strength: float) -> np.ndarray:
     out[:, TIPS] += strength * tip_radius[..., None] * _unit(xyz[:, TIPS] - xyz[:, TIPS - 1])
     return out
 
-# %% ../../nbs/20_hands.ipynb #f8a0d308
+# %% ../../nbs/20_hands.ipynb #3e825162
 def sample_target(cfg: HandBenchmarkConfig, rng: np.random.Generator) -> dict:
     "Scene parameters of all target frames: groups, subjects, joints in both conventions, crop intrinsics, styles."
     n, G = cfg.tgt_images, cfg.tgt_group_size
@@ -388,6 +396,7 @@ def sample_target(cfg: HandBenchmarkConfig, rng: np.random.Generator) -> dict:
                 light=_unit(np.stack([rng.uniform(-1, 1, ng), rng.uniform(-1, 1, ng), -rng.uniform(0.2, 1, ng)], 1))[gi],
                 light_colour=rng.uniform(0.8, 1.2, (ng, 3))[gi], subject_seed=rng.integers(2**31, size=cfg.tgt_subjects))
 
+# %% ../../nbs/20_hands.ipynb #eb26230a
 def object_capsule(xyz, size, radius, length) -> tuple:
     "A ball (`length` 0) or bottle held in front of the palm of left hands `xyz` (n,21,3): ends (n,3) x2 and radius."
     w = xyz[:, 0]
@@ -447,7 +456,7 @@ def benchmark_paths(root) -> dict:
                 rhd_test=rhd / 'evaluation', rhd_test_anno=rhd / 'evaluation' / 'anno_evaluation.pickle',
                 h3d=h3d, h3d_annotation=h3d / 'annotation.json', h3d_meta=h3d / 'embedded_meta.json')
 
-# %% ../../nbs/20_hands.ipynb #a15f5330
+# %% ../../nbs/20_hands.ipynb #4203b61d
 def write_rhd_split(folder: Path, split: str, n: int, cfg: HandBenchmarkConfig, stream: int, pool, bar) -> None:
     "Generate and write one RHD split (`training` or `evaluation`) of `n` images into `folder`."
     d = folder / split
@@ -469,10 +478,12 @@ def write_rhd_split(folder: Path, split: str, n: int, cfg: HandBenchmarkConfig, 
     (d / f'anno_{split}.pickle').write_bytes(pickle.dumps(anno, protocol=4))
     for j in jobs: j.result()
 
+# %% ../../nbs/20_hands.ipynb #055d92bd
 def target_name(subject: int, group: int, view: int, n_subjects: int) -> str:
     "Image path of a target frame relative to `H3D_crop/`, e.g. `part3/s04_g0123_v2.jpg`."
     return f'part{1 + subject * 5 // n_subjects}/s{subject:02d}_g{group:04d}_v{view}.jpg'
 
+# %% ../../nbs/20_hands.ipynb #4c1ed32e
 def write_h3d(folder: Path, cfg: HandBenchmarkConfig, stream: int, pool, bar) -> None:
     "Generate and write the H3D_crop target into `folder`."
     d = folder / H3D_DIR

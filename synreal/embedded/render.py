@@ -15,7 +15,7 @@ __all__ = ['SKIN_TONES', 'COLOUR_PHOTOS', 'GREY_PHOTOS', 'render_capsules', 'sam
            'colour_shift', 'smooth_noise', 'gaussian_blur', 'lambert', 'source_backgrounds', 'to_uint8', 'shade',
            'outdoor_backdrops']
 
-# %% ../../nbs/19_render.ipynb #0b2958db
+# %% ../../nbs/19_render.ipynb #93d5b86f
 def _capsule_field(px, py, prm, shade: bool = True):
     "Surface depth (and, if `shade`, normal and edge coverage) at pixels `(px, py)` of capsules `prm` [..., 9] (see `render_capsules`)."
     pax, pay, pbx, pby, za, zb, ra, rb, f = prm.unbind(-1)
@@ -46,6 +46,7 @@ def _tile_pairs(pa, pb, rpx, valid, size: int, tile: int):
     near = (dist <= (rpx + tile * 0.7072)[..., None, None]) & valid[..., None, None]
     return near.nonzero(as_tuple=True)
 
+# %% ../../nbs/19_render.ipynb #88a0288d
 def render_capsules(a, b, ra, rb,       # capsules: ends (n,P,3) camera frame, metres; radii (n,P) (0 = absent)
                     K,                  # (n,3,3) intrinsics, fx == fy
                     size: int,          # square image side, pixels
@@ -90,7 +91,7 @@ def render_capsules(a, b, ra, rb,       # capsules: ends (n,P,3) camera frame, m
     return dict(depth=zbuf.view(n, H, W), capsule=owner.view(n, H, W), normal=normal.view(n, H, W, 3),
                 alpha=alpha.view(n, H, W))
 
-# %% ../../nbs/19_render.ipynb #2893f7f7
+# %% ../../nbs/19_render.ipynb #05974223
 SKIN_TONES = np.array([[0.96, 0.80, 0.69], [0.91, 0.72, 0.58], [0.80, 0.60, 0.46], [0.66, 0.46, 0.33],
                        [0.50, 0.34, 0.24], [0.38, 0.26, 0.18]])
 COLOUR_PHOTOS = ('astronaut', 'coffee', 'chelsea', 'rocket', 'immunohistochemistry', 'colorwheel')
@@ -100,6 +101,7 @@ def sample_skin(n: int, rng: np.random.Generator) -> np.ndarray:
     "(n,3) skin albedos: a random tone, jittered per channel."
     return (SKIN_TONES[rng.integers(len(SKIN_TONES), size=n)] + rng.normal(0, 0.03, (n, 3))).clip(0.1, 1)
 
+# %% ../../nbs/19_render.ipynb #fbeff8fe
 @functools.lru_cache(maxsize=2)
 def photo_stack(size: int = 256) -> torch.Tensor:
     "scikit-image's bundled photographs (colour first, then grey ones as RGB), resized to (N,3,size,size) in [0,1]."
@@ -111,6 +113,7 @@ def photo_stack(size: int = 256) -> torch.Tensor:
         ims.append(np.asarray(Image.fromarray(im.astype(np.uint8)).resize((size, size), Image.BILINEAR)))
     return torch.from_numpy(np.stack(ims)).permute(0, 3, 1, 2).float().div(255)
 
+# %% ../../nbs/19_render.ipynb #d6b2ca33
 def photo_crops(idx, rng: np.random.Generator, size: int, scale=(0.25, 0.8)) -> torch.Tensor:
     "(n,3,size,size) random crops of photos `idx`: random scale, position, rotation (+-20 deg) and flips."
     photos, n = photo_stack(), len(idx)
@@ -129,6 +132,7 @@ def photo_crops(idx, rng: np.random.Generator, size: int, scale=(0.25, 0.8)) -> 
                                  ).reshape(3, len(sel), size, size).transpose(0, 1)
     return out
 
+# %% ../../nbs/19_render.ipynb #1b0419ea
 def colour_shift(img: torch.Tensor, rng: np.random.Generator, gain=(0.7, 1.3), bias=0.08, sat=(0.3, 1.2)) -> torch.Tensor:
     "Random per-image saturation, per-channel gain and bias (grey photos get tinted)."
     n = len(img)
@@ -137,11 +141,13 @@ def colour_shift(img: torch.Tensor, rng: np.random.Generator, gain=(0.7, 1.3), b
     img = grey + t(rng.uniform(*sat, n)) * (img - grey)
     return (img * t(rng.uniform(*gain, (n, 3))) + t(rng.uniform(-bias, bias, (n, 3)))).clamp(0, 1)
 
+# %% ../../nbs/19_render.ipynb #10b9ef31
 def smooth_noise(n: int, size: int, rng: np.random.Generator, cells: int = 6) -> torch.Tensor:
     "(n,1,size,size) low-frequency noise in [-1, 1]: a random coarse grid, bicubically upsampled."
     coarse = torch.as_tensor(rng.uniform(-1, 1, (n, 1, cells, cells)), dtype=torch.float32)
     return F.interpolate(coarse, size=(size, size), mode='bicubic', align_corners=False).clamp(-1, 1)
 
+# %% ../../nbs/19_render.ipynb #e1344751
 def gaussian_blur(img: torch.Tensor, sigma) -> torch.Tensor:
     "Blur each image of (n,C,H,W) with its own Gaussian `sigma` (pixels, (n,); 0 = none), separably."
     n, C, H, W = img.shape
@@ -152,11 +158,12 @@ def gaussian_blur(img: torch.Tensor, sigma) -> torch.Tensor:
     y = F.conv2d(F.pad(y, (0, 0, 3, 3), mode='replicate'), k[:, None, :, None], groups=n * C)
     return y.reshape(n, C, H, W)
 
-# %% ../../nbs/19_render.ipynb #3b21f46f
+# %% ../../nbs/19_render.ipynb #28e3e8a3
 def lambert(normal, light) -> torch.Tensor:
     "(n,H,W) max(0, n . l) for unit normals (n,H,W,3) and unit directions towards the light (n,3)."
     return torch.einsum('nhwc,nc->nhw', normal, torch.as_tensor(light, dtype=torch.float32)).clamp(min=0)
 
+# %% ../../nbs/19_render.ipynb #79a31e4e
 def source_backgrounds(n: int, size: int, rng: np.random.Generator) -> torch.Tensor:
     "(n,3,size,size) plain (40%) or linear-gradient (60%) backgrounds of random colours."
     c1, c2 = (torch.as_tensor(rng.uniform(0, 1, (n, 3)), dtype=torch.float32)[:, :, None, None] for _ in range(2))
@@ -166,6 +173,7 @@ def source_backgrounds(n: int, size: int, rng: np.random.Generator) -> torch.Ten
     plain = torch.as_tensor(rng.random(n) < 0.4)[:, None, None, None]
     return torch.where(plain, c1.expand(-1, -1, size, size), c1 + (c2 - c1) * ramp)
 
+# %% ../../nbs/19_render.ipynb #c7b55cea
 def to_uint8(img: torch.Tensor) -> np.ndarray:
     "(n,3,H,W) floats in [0,1] -> (n,H,W,3) uint8."
     return img.clamp(0, 1).mul(255).round().to(torch.uint8).permute(0, 2, 3, 1).numpy()

@@ -84,7 +84,7 @@ def sample_mvhand(cfg: MVHandBenchmarkConfig, rng: np.random.Generator) -> dict:
                 light=_unit(np.stack([rng.uniform(-1, 1, R), rng.uniform(-1, 0.2, R), -rng.uniform(0.3, 1, R)], 1)),
                 ambient=rng.uniform(0.25, 0.45, R), bg_seed=rng.integers(2**62, size=(R, 4)))
 
-# %% ../../nbs/22_targets.ipynb #d8b0ad2a
+# %% ../../nbs/22_targets.ipynb #b89f20c7
 def _square_canvas(K, width: int, height: int) -> np.ndarray:
     "Intrinsics `K` (n,3,3) moved onto the square `max(w, h)` canvas that `render_capsules` draws (the image is its centre), with fy := fx."
     side = max(width, height)
@@ -104,6 +104,7 @@ def mvhand_frame_index(R: int, T: int) -> dict:
     r, f, v = (m.reshape(-1) for m in np.meshgrid(np.arange(R), np.arange(T), np.arange(4), indexing='ij'))
     return dict(rec=r, frame=f, view=v, pose=r * T + f)
 
+# %% ../../nbs/22_targets.ipynb #252c52bb
 def render_mvhand(p: dict, idx: dict, sl: slice, width: int, rng: np.random.Generator, gen: torch.Generator) -> tuple:
     "Render images `sl` of `idx`: (images (b,H,W,3) uint8 before JPEG, JPEG qualities (b,), visibility (b,21))."
     height = width * 3 // 4
@@ -132,11 +133,12 @@ def render_mvhand(p: dict, idx: dict, sl: slice, width: int, rng: np.random.Gene
     vis *= (uv >= 0).all(-1) & (uv[..., 0] <= width - 1) & (uv[..., 1] <= height - 1)
     return to_uint8(img), rng.integers(70, 95, n), vis
 
-# %% ../../nbs/22_targets.ipynb #3f072846
+# %% ../../nbs/22_targets.ipynb #d520a99f
 def mvhand_date(rec: int, subject: int) -> str:
     "The recording folder's name in MVHand's `<month>-<day>-<subject>-<take>` style, e.g. `1-03-2-1`."
     return f'1-{rec + 1:02d}-{subject + 1}-1'
 
+# %% ../../nbs/22_targets.ipynb #c453ec1e
 def write_mvhand(folder: Path, cfg: MVHandBenchmarkConfig, pool, bar) -> None:
     "Generate and write the MVHand-like recordings into `folder/MVHand`, and the convention sidecar."
     d = folder / MVHAND_DIR
@@ -185,7 +187,7 @@ def make_mvhand_benchmark(root, cfg: MVHandBenchmarkConfig | None = None, source
     return make_target(root, cfg, MVHAND_DIR, 'embedded_mvhand.json', write_mvhand, cfg.recordings * cfg.frames * 4,
                        source, progress, force)
 
-# %% ../../nbs/22_targets.ipynb #ba578a4d
+# %% ../../nbs/22_targets.ipynb #5a15b672
 @dataclass
 class PW3DBenchmarkConfig:
     "Everything that determines the embedded 3DPW-like target; same config, same files."
@@ -211,6 +213,7 @@ class PW3DBenchmarkConfig:
 
     def to_json(self) -> dict: return json.loads(json.dumps(asdict(self)))
 
+# %% ../../nbs/22_targets.ipynb #c908bdee
 PW3D_PLACES = ('downtown', 'outdoors', 'courtyard', 'flat')
 PW3D_ACTIVITIES = ('walking', 'stairs', 'talking', 'jacket', 'bus', 'fencing')
 _FACE = np.array([NOSE, [-0.035, 0.06, 0.09], [0.035, 0.06, 0.09], [-0.075, 0.04, 0.0], [0.075, 0.04, 0.0]])
@@ -220,6 +223,7 @@ def pw3d_sequence_name(k: int, split: str) -> str:
     off = {'train': 0, 'validation': 1, 'test': 2}[split]
     return f'{PW3D_PLACES[(k + off) % len(PW3D_PLACES)]}_{PW3D_ACTIVITIES[k % len(PW3D_ACTIVITIES)]}_{3 * k + off:02d}'
 
+# %% ../../nbs/22_targets.ipynb #5be9aeda
 def sample_pw3d(n_seq: int, cfg: PW3DBenchmarkConfig, rng: np.random.Generator) -> dict:
     "Scene parameters of 3DPW-like sequences: 2 actor slots (the second may be absent), SMPL-24 world joints (s,2,T,24,3), a handheld camera following them."
     T = cfg.frames
@@ -273,12 +277,13 @@ def sample_pw3d(n_seq: int, cfg: PW3DBenchmarkConfig, rng: np.random.Generator) 
 # %% ../../nbs/22_targets.ipynb #755ec44a
 _OPENPOSE = np.array([24, 12, 17, 19, 21, 16, 18, 20, 2, 5, 8, 1, 4, 7, 25, 26, 27, 28])  # rows of joints + face points
 
-# %% ../../nbs/22_targets.ipynb #aacd997a
+# %% ../../nbs/22_targets.ipynb #56da0f73
 def pw3d_frame_index(n_seq: int, T: int) -> dict:
     "Per image (sequence-major): sequence and frame."
     s, f = (m.reshape(-1) for m in np.meshgrid(np.arange(n_seq), np.arange(T), indexing='ij'))
     return dict(seq=s, frame=f)
 
+# %% ../../nbs/22_targets.ipynb #0299447e
 def _world_points(p: dict) -> np.ndarray:
     "(s,2,T,29,3) SMPL-24 joints and 5 face points (nose, eyes, ears) of every actor slot and frame."
     face = np.stack([in_frame(p['G'], p['X'], 15, v * p['s_rep']['scale'][:, None]) for v in _FACE], 1)
@@ -299,6 +304,7 @@ def pw3d_capsules(p: dict, s, f) -> tuple:
     rb = np.concatenate([caps[0][3], caps[1][3] * present[:, 1:], p['occ_r'][s]], 1)
     return a, b, ra, rb, np.concatenate([caps[0][4], caps[1][4] + 4, [8, 9]]), cam
 
+# %% ../../nbs/22_targets.ipynb #00de98a1
 def render_pw3d(p: dict, idx: dict, sl: slice, cfg: PW3DBenchmarkConfig, rng: np.random.Generator,
                 gen: torch.Generator, points: np.ndarray) -> tuple:
     "Render frames `sl` of `idx`: (images (b,H,W,3) uint8 before JPEG, JPEG qualities (b,), visibility (b,2,29) of `points`)."
@@ -340,7 +346,7 @@ def render_pw3d(p: dict, idx: dict, sl: slice, cfg: PW3DBenchmarkConfig, rng: np
     vis *= (uv >= 0).all(-1) & (uv[..., 0] <= W - 1) & (uv[..., 1] <= H - 1)
     return to_uint8(img), rng.integers(70, 95, n), vis.reshape(n, 2, 29)
 
-# %% ../../nbs/22_targets.ipynb #b2c16b81
+# %% ../../nbs/22_targets.ipynb #ad8530a4
 def pw3d_labels(X, G, subjects: dict, gap: float) -> np.ndarray:
     "SMPL-24 joints (n,24,3) in the target's labelling convention: head top, glenohumeral shoulders (in the collar slots that Body16 reads) and shifted hips, as the Human3.6M-like target labels them."
     j17 = h36m_joints(X, G, subjects, gap)
@@ -348,6 +354,7 @@ def pw3d_labels(X, G, subjects: dict, gap: float) -> np.ndarray:
     out[:, [1, 2, 13, 14, 15]] = j17[:, [4, 1, 11, 14, 10]]
     return out
 
+# %% ../../nbs/22_targets.ipynb #72689c48
 def write_pw3d_split(folder: Path, split: str, n_seq: int, cfg: PW3DBenchmarkConfig, stream: int, pool, bar) -> dict:
     "Generate and write one 3DPW split (`sequenceFiles/<split>/<seq>.pkl`, `imageFiles/<seq>/image_%05d.jpg`); return its sidecar entries."
     d = folder / PW3D_DIR
@@ -395,6 +402,7 @@ def write_pw3d_split(folder: Path, split: str, n_seq: int, cfg: PW3DBenchmarkCon
     for j in jobs: j.result()
     return meta
 
+# %% ../../nbs/22_targets.ipynb #c4bebe21
 def write_pw3d(folder: Path, cfg: PW3DBenchmarkConfig, pool, bar) -> None:
     "Generate and write the 3DPW-like train and test splits into `folder/3DPW`, and the convention sidecar."
     meta = {**write_pw3d_split(folder, 'train', cfg.train_sequences, cfg, 1, pool, bar),
@@ -404,6 +412,7 @@ def write_pw3d(folder: Path, cfg: PW3DBenchmarkConfig, pool, bar) -> None:
             'joints); jointPositions hold the target convention (head top, shoulders in the collar slots, shifted hips)')
     (folder / PW3D_DIR / 'embedded_meta.json').write_text(json.dumps(dict(note=note, annotation_gap=cfg.annotation_gap, images=meta)))
 
+# %% ../../nbs/22_targets.ipynb #206d9db5
 def make_pw3d_benchmark(root, cfg: PW3DBenchmarkConfig | None = None, source: Path | None = None,
                         progress: bool = True, force: bool = False) -> Path:
     "Generate the 3DPW-like target under `root/3DPW` (a no-op when this config is there); link the source folder `source` beside it."
@@ -411,7 +420,7 @@ def make_pw3d_benchmark(root, cfg: PW3DBenchmarkConfig | None = None, source: Pa
     return make_target(root, cfg, PW3D_DIR, 'embedded_pw3d.json', write_pw3d,
                        (cfg.train_sequences + cfg.test_sequences) * cfg.frames, source, progress, force)
 
-# %% ../../nbs/22_targets.ipynb #e2d10336
+# %% ../../nbs/22_targets.ipynb #f47e3f77
 def prepare_embedded_mvhand(benchmark: str = 'default', seed: int = 0, progress: bool = True) -> Path:
     "The root of the embedded rhd2mvhand task: the MVHand-like target, and a link to the embedded hands' RHD (generated if missing)."
     source = prepare_embedded_hands(benchmark, seed, progress) / RHD_DIR
@@ -419,6 +428,7 @@ def prepare_embedded_mvhand(benchmark: str = 'default', seed: int = 0, progress:
     return locked_generate(embedded_root('mvhand', benchmark, seed),
                            lambda root: make_mvhand_benchmark(root, cfg, source, progress=progress))
 
+# %% ../../nbs/22_targets.ipynb #fa48dbb7
 def prepare_embedded_pw3d(benchmark: str = 'default', seed: int = 0, progress: bool = True) -> Path:
     "The root of the embedded surreal2pw3d task: the 3DPW-like target, and a link to the embedded bodies' SURREAL (generated if missing)."
     source = prepare_embedded_bodies(benchmark, seed, progress) / SURREAL_DIR

@@ -31,7 +31,7 @@ ALIASES = {'uniframe': 'baseline'}
 
 
 
-# %% ../../nbs/36_methods.ipynb #aec94057
+# %% ../../nbs/36_methods.ipynb #06704b7e
 def canonical_method(name: str) -> str:
     "The name a method's runs are kept under: `name` itself, or the method an alias stands for."
     name = ALIASES.get(name, name)
@@ -39,6 +39,7 @@ def canonical_method(name: str) -> str:
         raise ValueError(f"Unknown method {name!r}: choose one of {sorted(METHODS) + sorted(ALIASES)}.")
     return name
 
+# %% ../../nbs/36_methods.ipynb #8be1cd0b
 def get_method(name: str) -> Method:
     "The method called `name` (or an alias of it)."
     return METHODS[canonical_method(name)]

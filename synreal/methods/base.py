@@ -30,7 +30,7 @@ def unlabelled_images(dataset, idx, input_size: int, augment=None, generator=Non
     image, _ = augment_batch(dataset.images[index].to(device), no_keypoints, augment, generator, input_size, m)
     return normalize_imagenet(image), m
 
-# %% ../../nbs/30_methods_base.ipynb #28a5d2e8
+# %% ../../nbs/30_methods_base.ipynb #a598dfd9
 @dataclass
 class RunContext:
     "What a method sees during a run."
@@ -61,6 +61,7 @@ class RunContext:
                                       augment=p.augment(self.task.rotation) if augment else None, generator=generator,
                                       device=self.device, sigma=p.sigma)
 
+# %% ../../nbs/30_methods_base.ipynb #e9a77e21
 class Method:
     """How a run trains the pose model. `train_run` calls `setup` once, then per epoch `iters_per_epoch` steps of
     `loss` over a random order of `epoch_size` positions, then `end_epoch`; subclasses override what they need."""
@@ -79,6 +80,7 @@ class Method:
         raise NotImplementedError
     def end_epoch(self, ctx: RunContext, epoch: int) -> None: pass
 
+# %% ../../nbs/30_methods_base.ipynb #f32f74ac
 class Supervised(Method):
     "Heatmap regression on one labelled split with `joints_mse_loss`."
     def __init__(self, split: str, title: str = ''): self.split, self.title = split, title

@@ -17,11 +17,12 @@ from .base import TargetEpochs
 __all__ = ['CCSSL_DEFAULTS', 'curriculum_share', 'round_of', 'curriculum_mask', 'view_matrices', 'warp_heatmaps',
            'consistent_labels', 'CCSSLLabels', 'CCSSL']
 
-# %% ../../nbs/35_ccssl.ipynb #b7531345
+# %% ../../nbs/35_ccssl.ipynb #d402f64d
 def curriculum_share(r: int, start: float = 0.2, step: float = 0.2, most: float = 0.8) -> float:
     "The share of the most confident target labels used in round `r` (CC-SSL: 0.2, 0.4, 0.6, 0.8, 0.8, ...)."
     return round(min(most, start + step * r), 9)   # 0.6, not 0.6000000000000001
 
+# %% ../../nbs/35_ccssl.ipynb #70663dff
 def round_of(epoch: int, epochs: int, rounds: int = 6) -> int:
     "The label round of an epoch when `epochs` are split into `rounds` rounds of equal length (the last may be shorter)."
     return epoch // math.ceil(epochs / rounds)
@@ -34,7 +35,7 @@ def curriculum_mask(confidence: torch.Tensor, share: float) -> torch.Tensor:
     mask[confidence.flatten().argsort(descending=True)[:n]] = True
     return mask.reshape(confidence.shape) & (confidence > 0)
 
-# %% ../../nbs/35_ccssl.ipynb #6e9d9172
+# %% ../../nbs/35_ccssl.ipynb #79186df6
 def _affine3(m: torch.Tensor) -> torch.Tensor:
     last = torch.tensor([0., 0., 1.], dtype=m.dtype, device=m.device).expand(*m.shape[:-2], 1, 3)
     return torch.cat([m, last], -2)
@@ -53,6 +54,7 @@ def view_matrices(n: int, n_views: int, cache_size: int, input_size: int, scale_
     rot[..., 0, 2], rot[..., 1, 2] = c0 - cos * c0 + sin * c0, c0 - sin * c0 - cos * c0   # about the centre
     return torch.cat([base[None], rot @ base], 0)[..., :2, :].float()
 
+# %% ../../nbs/35_ccssl.ipynb #d8e79dec
 def warp_heatmaps(heatmaps: torch.Tensor, from_matrix: torch.Tensor, to_matrix: torch.Tensor, input_size: int) -> torch.Tensor:
     "Heatmaps [B, K, h, h] of the view `from_matrix` (cache -> input px) seen in the view `to_matrix`."
     h = heatmaps.shape[-1]; k = h / input_size
@@ -60,6 +62,7 @@ def warp_heatmaps(heatmaps: torch.Tensor, from_matrix: torch.Tensor, to_matrix: 
     m = scale @ _affine3(to_matrix.double()) @ torch.linalg.inv(_affine3(from_matrix.double())) @ torch.linalg.inv(scale)
     return warp_images(heatmaps, m[:, :2].float(), h, antialias=False)
 
+# %% ../../nbs/35_ccssl.ipynb #974a5d99
 @torch.no_grad()
 def consistent_labels(predict, images: torch.Tensor, matrices: torch.Tensor, input_size: int,
                       tol: float | None = 0.05) -> dict:
@@ -82,7 +85,7 @@ def consistent_labels(predict, images: torch.Tensor, matrices: torch.Tensor, inp
         (((views - label).norm(dim=-1) <= tol * S) | ~inside).all(0)
     return dict(keypoint=label, confidence=conf * consistent, consistent=consistent)
 
-# %% ../../nbs/35_ccssl.ipynb #4ffa7a45
+# %% ../../nbs/35_ccssl.ipynb #7bb54a30
 CCSSL_DEFAULTS = dict(gamma=10.0, rounds=6, share_start=0.2, share_step=0.2, share_max=0.8,
                       n_views=5, scale_std=0.25, rot_std=30.0, rot_max=60.0,
                       consistency_tol=None,       # None: CC-SSL's averaging; a number: also the agreement gate (ours)
@@ -94,6 +97,7 @@ class CCSSLLabels:
     def state_dict(self): return dict(round=self.round, keypoint=self.keypoint, mask=self.mask)
     def load_state_dict(self, d): self.round, self.keypoint, self.mask = d['round'], d['keypoint'], d['mask']
 
+# %% ../../nbs/35_ccssl.ipynb #e9f0d14c
 class CCSSL(TargetEpochs):
     "CC-SSL: consistency-constrained pseudo-labels regenerated per round, with a confidence curriculum."
     init_from = 'source_only'

@@ -29,21 +29,23 @@ def pretrain_loss(model: nn.Module, net: StyleNet, source: dict, target_images: 
     x = stylize(net, source['image'], target_images, prob, alpha, generator)
     return joints_mse_loss(model(x), source['heatmap'], source['weight'])
 
-# %% ../../nbs/31_pseudo.ipynb #1634daeb
+# %% ../../nbs/31_pseudo.ipynb #ae8758b6
 def make_teacher(student: nn.Module) -> nn.Module:
     "A frozen copy of the student."
     return copy.deepcopy(student).requires_grad_(False)
 
+# %% ../../nbs/31_pseudo.ipynb #d6cf2f6e
 @torch.no_grad()
 def ema_update(teacher: nn.Module, student: nn.Module, decay: float) -> None:
     "teacher <- decay * teacher + (1 - decay) * student, parameters only."
     for pt, ps in zip(teacher.parameters(), student.parameters()): pt.mul_(decay).add_(ps.detach(), alpha=1 - decay)
 
-# %% ../../nbs/31_pseudo.ipynb #c10d9059
+# %% ../../nbs/31_pseudo.ipynb #1817af73
 def move_keypoints(kp: torch.Tensor, from_matrix: torch.Tensor, to_matrix: torch.Tensor) -> torch.Tensor:
     "Keypoints [B, K, 2] in the input px of one view to another view of the same crops (matrices: cache -> view)."
     return warp_keypoints(warp_keypoints(kp, invert_matrices(from_matrix)), to_matrix)
 
+# %% ../../nbs/31_pseudo.ipynb #701ec2b7
 def pseudo_labels(teacher_heatmaps: torch.Tensor, teacher_matrix: torch.Tensor, student_matrix: torch.Tensor,
                   input_size: int, sigma: float | None = None) -> dict:
     """Heatmap pseudo-labels in the student's frame: `heatmap` [B, K, h, h], `weight` (inside the view),
@@ -63,18 +65,20 @@ def confidence_mask(conf: torch.Tensor, ratio: float | None = 0.5, threshold: fl
     if k < 1: return torch.ones_like(conf, dtype=torch.bool)
     return conf > conf.flatten().kthvalue(k).values
 
-# %% ../../nbs/31_pseudo.ipynb #fb818c17
+# %% ../../nbs/31_pseudo.ipynb #ca11c470
 def bone_pairs(spec: KeypointSpec) -> torch.Tensor:
     "Index pairs [n, 2] of consecutive bones (bone a ends where bone b starts)."
     bones = spec.bones
     return torch.tensor([(i, j) for i, (_, c) in enumerate(bones) for j, (p, _) in enumerate(bones) if p == c],
                         dtype=torch.long).reshape(-1, 2)
 
+# %% ../../nbs/31_pseudo.ipynb #8622ae4f
 def bone_lengths(pose: torch.Tensor, spec: KeypointSpec) -> torch.Tensor:
     "Bone lengths [B, n_bones] of (normalised) poses [B, K, 3]."
     b = torch.tensor(spec.bones)
     return (pose[..., b[:, 1], :] - pose[..., b[:, 0], :]).norm(dim=-1)
 
+# %% ../../nbs/31_pseudo.ipynb #4e0a1ddb
 def bone_angles(pose: torch.Tensor, spec: KeypointSpec) -> torch.Tensor:
     "Angles in degrees [B, n_pairs] between consecutive bones (0 = straight)."
     b, pr = torch.tensor(spec.bones), bone_pairs(spec)
@@ -82,6 +86,7 @@ def bone_angles(pose: torch.Tensor, spec: KeypointSpec) -> torch.Tensor:
     cos = F.cosine_similarity(v[..., pr[:, 0], :], v[..., pr[:, 1], :], dim=-1, eps=1e-8)
     return torch.rad2deg(torch.acos(cos.clamp(-1, 1)))
 
+# %% ../../nbs/31_pseudo.ipynb #4bae1b7a
 class KinematicLimits(nn.Module):
     "Bone-length ratio ranges and largest inter-bone angles (buffers, so they are checkpointed)."
     def __init__(self, spec: KeypointSpec, length_lo=None, length_hi=None, angle_hi=None):
@@ -101,6 +106,7 @@ class KinematicLimits(nn.Module):
         lo, hi = ln.quantile(q[0], 0), ln.quantile(q[1], 0)
         return cls(spec, lo * (1 - margin), hi * (1 + margin), (an.quantile(q[1], 0) + angle_margin).clamp(max=180.))
 
+# %% ../../nbs/31_pseudo.ipynb #346d7f1e
 def kinematic_mask(pose: torch.Tensor, limits: KinematicLimits) -> torch.Tensor:
     "M_3D [B, K]: joints all of whose bones and bone angles are within the limits (pose normalised)."
     spec = limits.spec; K = spec.num_keypoints
@@ -113,7 +119,7 @@ def kinematic_mask(pose: torch.Tensor, limits: KinematicLimits) -> torch.Tensor:
     bad = bad_bone.float() @ bone_inc + bad_pair.float() @ pair_inc
     return bad == 0
 
-# %% ../../nbs/31_pseudo.ipynb #cab5ff2e
+# %% ../../nbs/31_pseudo.ipynb #50c866ae
 STRATEGIES = ('m2d', 'm3d', 'union', 'independent', 'integrated')
 
 def strategy_masks(strategy: str, m2d: torch.Tensor, m3d: torch.Tensor, combined: bool = False):
@@ -125,16 +131,18 @@ def strategy_masks(strategy: str, m2d: torch.Tensor, m3d: torch.Tensor, combined
     if strategy == 'integrated': return m2d & m3d, m2d & m3d
     raise ValueError(f"Unknown strategy {strategy!r}: use one of {STRATEGIES}.")
 
+# %% ../../nbs/31_pseudo.ipynb #ecdd5910
 def mask_overlap(a: torch.Tensor, b: torch.Tensor) -> float:
     "|a ∩ b| / |a ∪ b| (1 when both are empty)."
     u = (a | b).sum().item()
     return (a & b).sum().item() / u if u else 1.0
 
-# %% ../../nbs/31_pseudo.ipynb #d08cd109
+# %% ../../nbs/31_pseudo.ipynb #315fdf73
 def correct_labels(pred_cache: torch.Tensor, gt_cache: torch.Tensor, cache_size: int, thr: float = 0.05):
     "Whether keypoints [B, K, 2] (cache px) lie within `thr` x `cache_size` of the ground truth."
     return (pred_cache - gt_cache).norm(dim=-1) < thr * cache_size
 
+# %% ../../nbs/31_pseudo.ipynb #662ab14a
 class PseudoLabelStats:
     "Accumulates the statistics of one epoch over a training split of `n` images with `k` joints."
     def __init__(self, n: int, k: int):

@@ -23,11 +23,12 @@ __all__ = ['PAIR_PATTERN', 'STAGE_A_ARGS', 'NoPairsError', 'sequence_key', 'pair
            'target_images', 'pretrain_reconstructor', 'stage_a_path', 'setup_reconstruction', 'reconstruction_loss',
            'Rec']
 
-# %% ../../nbs/32_rec.ipynb #ce85f69a
+# %% ../../nbs/32_rec.ipynb #4b08be15
 PAIR_PATTERN = re.compile(r's(\d+)_g(\d+)_v(\d+)')
 
 class NoPairsError(ValueError): pass
 
+# %% ../../nbs/32_rec.ipynb #c34083cb
 def sequence_key(name: str, pattern=PAIR_PATTERN):
     """The sequence a frame belongs to: (subject, group) for the embedded hands' `s{SS}_g{GGGG}_v{V}` names; the
     folder for datasets that keep one sequence per folder (Human3.6M's `s_SS_act_AA_subact_BB_ca_CC/`, the
@@ -40,6 +41,7 @@ def sequence_key(name: str, pattern=PAIR_PATTERN):
     if last and (file.startswith(last) or last.endswith('_frames')): return ('folder', folder)
     return None
 
+# %% ../../nbs/32_rec.ipynb #999c33cd
 def pair_groups(names, pattern=PAIR_PATTERN) -> torch.Tensor:
     "A group id per sample (its sequence, see `sequence_key`) as a long tensor; `NoPairsError` if a name has none."
     keys = []
@@ -54,6 +56,7 @@ def pair_groups(names, pattern=PAIR_PATTERN) -> torch.Tensor:
     ids = {k: i for i, k in enumerate(dict.fromkeys(keys))}
     return torch.tensor([ids[k] for k in keys])
 
+# %% ../../nbs/32_rec.ipynb #3df7ef19
 class PairSampler:
     "Draws a driving frame from the group of each base frame."
     def __init__(self, groups: torch.Tensor):
@@ -86,11 +89,12 @@ def reconstruct(model: nn.Module, rec: Reconstructor, base: torch.Tensor, drivin
                driving=denormalize_imagenet(driving).clamp(0, 1))
     return out
 
-# %% ../../nbs/32_rec.ipynb #717178e6
+# %% ../../nbs/32_rec.ipynb #f5f90de0
 def target_images(dataset, idx, input_size: int, device='cpu') -> torch.Tensor:
     "ImageNet-normalised, un-augmented images of `dataset[idx]` (`unlabelled_images`: no label is read)."
     return unlabelled_images(dataset, idx, input_size, device=device)[0]
 
+# %% ../../nbs/32_rec.ipynb #4fe52ca5
 def pretrain_reconstructor(model, rec: Reconstructor, dataset: KeypointDataset, sampler: PairSampler,
                            input_size: int, iters: int = 300, batch_size: int = 16, lr: float = 2e-3,
                            beta: float = 20.0, loss_fn=None, generator=None, device='cpu') -> list[float]:
@@ -109,7 +113,7 @@ def pretrain_reconstructor(model, rec: Reconstructor, dataset: KeypointDataset, 
         losses.append(loss.item())
     return losses
 
-# %% ../../nbs/32_rec.ipynb #74f48cce
+# %% ../../nbs/32_rec.ipynb #2cac2300
 STAGE_A_ARGS = ('rec_loss', 'vgg_weights', 'size', 'beta', 'kp_variance', 'pretrain_iters', 'pretrain_batch', 'pretrain_lr')
 
 def stage_a_path(ctx: RunContext, a: dict) -> Path:
@@ -120,6 +124,7 @@ def stage_a_path(ctx: RunContext, a: dict) -> Path:
     key = hashlib.sha1(json.dumps({k: a[k] for k in STAGE_A_ARGS}, sort_keys=True).encode()).hexdigest()[:10]
     return start.run_dir(ctx.results_dir) / f'rec_stage_a_{key}.pt'
 
+# %% ../../nbs/32_rec.ipynb #7adb9739
 def setup_reconstruction(ctx: RunContext, a: dict) -> None:
     "Stage A (pre-train W and G on target pairs, or reuse them) and the stage-B objects, for any method using them."
     p = ctx.profile
@@ -153,6 +158,7 @@ def setup_reconstruction(ctx: RunContext, a: dict) -> None:
         ctx.parts['opt'] = torch.optim.Adam(rec.parameters(), lr=a['gw_lr'], betas=(0.5, 0.999))
         ctx.state['reconstructor_optimizer'] = ctx.parts['opt']
 
+# %% ../../nbs/32_rec.ipynb #c5a40405
 def reconstruction_loss(ctx: RunContext, a: dict, g: torch.Generator) -> torch.Tensor:
     "The reconstruction loss of `rec_batch` target pairs, differentiable in the predictor (and in W/G if trained)."
     if ctx.parts['opt'] is not None:   # W/G step on the previous iteration's gradients

@@ -15,7 +15,7 @@ from .base import TargetEpochs
 __all__ = ['REGDA_DEFAULTS', 'peak_heatmaps', 'ground_truth_false', 'scale_grad', 'warm_start_coeff', 'AdversarialHead',
            'regda_losses', 'disagreement', 'Counter', 'RegDA']
 
-# %% ../../nbs/34_regda.ipynb #2a337975
+# %% ../../nbs/34_regda.ipynb #411799fa
 def peak_heatmaps(y: torch.Tensor, sigma: float) -> torch.Tensor:
     "Unnormalised Gaussians [B, K, h, w] (peak 1, window ±3σ) at the argmax of each channel of `y`."
     h, w = y.shape[-2:]
@@ -24,6 +24,7 @@ def peak_heatmaps(y: torch.Tensor, sigma: float) -> torch.Tensor:
     ones = torch.ones(coords.shape[:-1], device=y.device)
     return heatmap_targets(coords, ones, h, h, sigma)[0]     # input size = heatmap size: coordinates as they are
 
+# %% ../../nbs/34_regda.ipynb #734468ac
 def ground_truth_false(y: torch.Tensor, sigma: float, suppress_true: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
     "TLlib's (ground truth, ground false) of a prediction [B, K, h, w]: GT at each argmax, GF at the other keypoints."
     gt = peak_heatmaps(y, sigma)
@@ -31,7 +32,7 @@ def ground_truth_false(y: torch.Tensor, sigma: float, suppress_true: bool = Fals
     if suppress_true: gf = gf * (1 - gt)
     return gt, gf
 
-# %% ../../nbs/34_regda.ipynb #fc5c1470
+# %% ../../nbs/34_regda.ipynb #304aa7f0
 class _ScaleGrad(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, coeff): ctx.coeff = coeff; return x.view_as(x)
@@ -42,6 +43,7 @@ def scale_grad(x: torch.Tensor, coeff: float) -> torch.Tensor:
     "Identity forward; the gradient is multiplied by `coeff` backward (TLlib `GradientFunction`)."
     return _ScaleGrad.apply(x, coeff)
 
+# %% ../../nbs/34_regda.ipynb #17548653
 def warm_start_coeff(i: int, lo: float = 0.0, hi: float = 0.1, alpha: float = 1.0, max_iters: float = 1000) -> float:
     "TLlib `WarmStartGradientLayer`'s coefficient at iteration `i`."
     return float(2.0 * (hi - lo) / (1.0 + math.exp(-alpha * i / max_iters)) - (hi - lo) + lo)
@@ -91,7 +93,7 @@ def disagreement(y_adv: torch.Tensor, gt: torch.Tensor, gf: torch.Tensor) -> tor
     mass = lambda t: (p * t.flatten(2)).sum(-1).clamp(min=1e-12).log()
     return (mass(gf) - mass(gt)).mean()
 
-# %% ../../nbs/34_regda.ipynb #e47dae34
+# %% ../../nbs/34_regda.ipynb #90fe5017
 REGDA_DEFAULTS = dict(margin=4.0, trade_off=1.0, gl_lo=0.0, gl_hi=0.1, gl_alpha=1.0,
                       gl_max_iters=None,          # None: total iterations / 15 (TLlib: 1000 of 15,000)
                       head_layers=2, source_loss='kl', suppress_true=False, epoch_fraction=0.5)
@@ -102,6 +104,7 @@ class Counter:
     def state_dict(self): return {'n': self.n}
     def load_state_dict(self, d): self.n = int(d['n'])
 
+# %% ../../nbs/34_regda.ipynb #94f52965
 class RegDA(TargetEpochs):
     "RegDA (TLlib): adversarial regressor, ground-false targets, minimax on the target domain."
     init_from = 'source_only'

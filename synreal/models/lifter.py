@@ -11,12 +11,13 @@ import torch.nn as nn
 # %% auto #0
 __all__ = ['normalize_pose', 'Lifter', 'train_lifter']
 
-# %% ../../nbs/26_lifter.ipynb #6e34014f
+# %% ../../nbs/26_lifter.ipynb #792c4e88
 def normalize_pose(kp: torch.Tensor, root: int = 9, ref: tuple = (0, 9), eps: float = 1e-6) -> torch.Tensor:
     "Root-centred keypoints [..., K, D] scaled so that the reference bone has length 1."
     scale = (kp[..., ref[0], :] - kp[..., ref[1], :]).norm(dim=-1)[..., None, None].clamp(min=eps)
     return (kp - kp[..., root:root + 1, :]) / scale
 
+# %% ../../nbs/26_lifter.ipynb #e89a21f3
 class Lifter(nn.Module):
     "MLP from normalised 2D keypoints [B, K, 2] to normalised 3D [B, K, 3]."
     def __init__(self, num_keypoints: int, width: int = 256, root: int = 9, ref: tuple = (0, 9)):
@@ -28,6 +29,7 @@ class Lifter(nn.Module):
         x = normalize_pose(kp2d, self.root, self.ref)
         return self.net(x.flatten(1)).reshape(-1, self.k, 3)
 
+# %% ../../nbs/26_lifter.ipynb #7c7b9eed
 def _rotate_z(x: torch.Tensor, angle: torch.Tensor) -> torch.Tensor:
     "Rotate the (x, y) part of [B, K, D] points by `angle` [B] radians."
     c, s = angle.cos()[:, None], angle.sin()[:, None]

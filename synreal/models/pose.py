@@ -13,7 +13,7 @@ from torchvision.models.resnet import BasicBlock
 # %% auto #0
 __all__ = ['TORCHVISION_TRUNKS', 'resnet_trunk', 'narrow_trunk', 'PosePredictor']
 
-# %% ../../nbs/24_pose_model.ipynb #9f51bed0
+# %% ../../nbs/24_pose_model.ipynb #bc13a251
 TORCHVISION_TRUNKS = ('resnet18', 'resnet34', 'resnet50', 'resnet101')
 
 def _load_weights(name: str, weights):
@@ -36,6 +36,7 @@ def resnet_trunk(name: str = 'resnet101', weights=None) -> tuple[nn.Module, int]
     trunk = nn.Sequential(m.conv1, m.bn1, m.relu, m.maxpool, m.layer1, m.layer2, m.layer3, m.layer4)
     return trunk, m.fc.in_features
 
+# %% ../../nbs/24_pose_model.ipynb #a1554dd3
 def narrow_trunk(widths: tuple[int, ...] = (32, 64, 128), blocks: int = 2) -> tuple[nn.Module, int]:
     "A ResNet trunk of torchvision `BasicBlock`s with the given stage widths (stride 4 * 2**(len-1))."
     stem = [nn.Conv2d(3, widths[0], 7, 2, 3, bias=False), nn.BatchNorm2d(widths[0]), nn.ReLU(inplace=True),

@@ -13,13 +13,14 @@ import torch.nn.functional as F
 __all__ = ['REC_CONFIGS', 'identity_grid', 'soft_argmax', 'heatmap_to_image_coords', 'gaussian_maps', 'conv_bn_relu', 'Hourglass',
            'WarpingModule', 'ResBlock', 'resize_grid', 'warp', 'GenerationModule', 'Reconstructor']
 
-# %% ../../nbs/27_reconstruction_model.ipynb #0717e319
+# %% ../../nbs/27_reconstruction_model.ipynb #eabf54e1
 def identity_grid(h: int, w: int, device=None, dtype=torch.float32) -> torch.Tensor:
     "Pixel centres in [-1, 1] (`align_corners=True`), shape [h, w, 2] with x first."
     ys = torch.linspace(-1, 1, h, device=device, dtype=dtype)
     xs = torch.linspace(-1, 1, w, device=device, dtype=dtype)
     return torch.stack(torch.meshgrid(xs, ys, indexing='xy'), -1)
 
+# %% ../../nbs/27_reconstruction_model.ipynb #f8b54ba1
 def soft_argmax(heatmaps: torch.Tensor, beta: float = 20.0) -> torch.Tensor:
     "Differentiable keypoints [B, K, 2] in [-1, 1] of the heatmap grid from heatmaps [B, K, h, w]."
     b, k, h, w = heatmaps.shape
@@ -27,6 +28,7 @@ def soft_argmax(heatmaps: torch.Tensor, beta: float = 20.0) -> torch.Tensor:
     grid = identity_grid(h, w, heatmaps.device, heatmaps.dtype).reshape(-1, 2)  # [h*w, 2]
     return prob @ grid
 
+# %% ../../nbs/27_reconstruction_model.ipynb #7689b3e8
 def heatmap_to_image_coords(kp: torch.Tensor, heatmap_size: int, input_size: int) -> torch.Tensor:
     """Keypoints in [-1, 1] of the heatmap grid to [-1, 1] of the image grid. Heatmap pixel u is image pixel
     u * input_size / heatmap_size (TLlib's convention), and both grids put -1 at the first pixel centre."""
@@ -34,16 +36,18 @@ def heatmap_to_image_coords(kp: torch.Tensor, heatmap_size: int, input_size: int
     u = (kp + 1) * (heatmap_size - 1) / 2
     return 2 * u * stride / (input_size - 1) - 1
 
+# %% ../../nbs/27_reconstruction_model.ipynb #23b5b195
 def gaussian_maps(kp: torch.Tensor, h: int, w: int, variance: float = 0.01) -> torch.Tensor:
     "Isotropic Gaussians [B, K, h, w] centred on keypoints [B, K, 2] in [-1, 1] (FOMM's `kp2gaussian`)."
     grid = identity_grid(h, w, kp.device, kp.dtype)
     d2 = (grid[None, None] - kp[:, :, None, None]).square().sum(-1)
     return torch.exp(-0.5 * d2 / variance)
 
-# %% ../../nbs/27_reconstruction_model.ipynb #b8c00161
+# %% ../../nbs/27_reconstruction_model.ipynb #e40affdb
 def conv_bn_relu(cin: int, cout: int, k: int = 3) -> list:
     return [nn.Conv2d(cin, cout, k, padding=k // 2), nn.BatchNorm2d(cout), nn.ReLU(inplace=True)]
 
+# %% ../../nbs/27_reconstruction_model.ipynb #c0c3182c
 class Hourglass(nn.Module):
     "FOMM's hourglass: `num_blocks` down blocks, as many up blocks, skips by concatenation."
     def __init__(self, in_features: int, block_expansion: int = 64, num_blocks: int = 5, max_features: int = 1024):
@@ -65,6 +69,7 @@ class Hourglass(nn.Module):
         for block in self.up: out = torch.cat([block(out), skips.pop()], 1)
         return out
 
+# %% ../../nbs/27_reconstruction_model.ipynb #b0e387fc
 class WarpingModule(nn.Module):
     "W: keypoints of a base and a driving image -> masks [B,K+1,h,w], displacement and grid [B,h,w,2], inpainting map."
     def __init__(self, num_keypoints: int, block_expansion: int = 64, num_blocks: int = 5, max_features: int = 1024,
@@ -96,7 +101,7 @@ class WarpingModule(nn.Module):
         return {'mask': mask, 'inpainting': torch.sigmoid(self.inpainting(feat)), 'displacement': displacement,
                 'grid': grid + displacement, 'shifted': shifted.reshape(b, self.k + 1, c, h, w)}
 
-# %% ../../nbs/27_reconstruction_model.ipynb #145eb28f
+# %% ../../nbs/27_reconstruction_model.ipynb #def8c302
 class ResBlock(nn.Module):
     def __init__(self, c: int):
         super().__init__()
@@ -104,15 +109,18 @@ class ResBlock(nn.Module):
                                   nn.BatchNorm2d(c), nn.ReLU(), nn.Conv2d(c, c, 3, padding=1))
     def forward(self, x): return x + self.body(x)
 
+# %% ../../nbs/27_reconstruction_model.ipynb #8bfe747e
 def resize_grid(grid: torch.Tensor, h: int, w: int) -> torch.Tensor:
     "A sampling grid [B, h', w', 2] resized bilinearly (`align_corners=True`: an identity grid stays exact)."
     if grid.shape[1:3] == (h, w): return grid
     return F.interpolate(grid.permute(0, 3, 1, 2), size=(h, w), mode='bilinear', align_corners=True).permute(0, 2, 3, 1)
 
+# %% ../../nbs/27_reconstruction_model.ipynb #fdaadc1c
 def warp(features: torch.Tensor, grid: torch.Tensor) -> torch.Tensor:
     "Backward warp: output pixel z samples `features` at grid(z) (bilinear, `align_corners=True`)."
     return F.grid_sample(features, resize_grid(grid, *features.shape[2:]), align_corners=True)
 
+# %% ../../nbs/27_reconstruction_model.ipynb #00d965fe
 class GenerationModule(nn.Module):
     "G: base image [B,3,H,W] in [0,1], sampling grid and inpainting map -> reconstructed driving image [B,3,H,W]."
     def __init__(self, block_expansion: int = 64, max_features: int = 512, num_down_blocks: int = 2,

@@ -12,7 +12,7 @@ import torch.nn.functional as F
 __all__ = ['clamp_normalized', 'channel_stats', 'adain', 'small_autoencoder', 'vgg_autoencoder', 'StyleNet', 'stylize',
            'style_losses', 'train_stylenet']
 
-# %% ../../nbs/25_stylenet.ipynb #bf8bd6f1
+# %% ../../nbs/25_stylenet.ipynb #c9984463
 _MEAN = torch.tensor([0.485, 0.456, 0.406]); _STD = torch.tensor([0.229, 0.224, 0.225])
 
 def clamp_normalized(x: torch.Tensor) -> torch.Tensor:
@@ -20,16 +20,18 @@ def clamp_normalized(x: torch.Tensor) -> torch.Tensor:
     lo, hi = (-_MEAN / _STD).to(x), ((1 - _MEAN) / _STD).to(x)
     return torch.maximum(torch.minimum(x, hi[:, None, None]), lo[:, None, None])
 
+# %% ../../nbs/25_stylenet.ipynb #73e365c6
 def channel_stats(x: torch.Tensor, eps: float = 1e-5):
     "Per-sample, per-channel mean and std [B, C, 1, 1]."
     return x.mean((2, 3), keepdim=True), (x.var((2, 3), keepdim=True, unbiased=False) + eps).sqrt()
 
+# %% ../../nbs/25_stylenet.ipynb #244edff2
 def adain(content: torch.Tensor, style: torch.Tensor, eps: float = 1e-5) -> torch.Tensor:
     "Adaptive instance normalisation: `content` features with the channel mean/std of `style`."
     mc, sc = channel_stats(content, eps); ms, ss = channel_stats(style, eps)
     return (content - mc) / sc * ss + ms
 
-# %% ../../nbs/25_stylenet.ipynb #f29b6497
+# %% ../../nbs/25_stylenet.ipynb #ac53ca9d
 def _conv(i, o, stride=1): return nn.Sequential(nn.Conv2d(i, o, 3, stride, 1), nn.ReLU(inplace=True))
 
 def small_autoencoder(width: int = 32) -> tuple[nn.Module, nn.Module]:
@@ -39,6 +41,7 @@ def small_autoencoder(width: int = 32) -> tuple[nn.Module, nn.Module]:
                         _conv(width, width // 2), nn.Conv2d(width // 2, 3, 3, 1, 1))
     return enc, dec
 
+# %% ../../nbs/25_stylenet.ipynb #aeb42208
 def vgg_autoencoder(vgg_path) -> tuple[nn.Module, nn.Module]:
     "UniFrame's encoder (VGG-19 up to relu4_1, frozen, from a local `state_dict`) and a mirrored decoder."
     import torchvision
@@ -49,6 +52,7 @@ def vgg_autoencoder(vgg_path) -> tuple[nn.Module, nn.Module]:
                         up(), _conv(128, 128), _conv(128, 64), up(), _conv(64, 64), nn.Conv2d(64, 3, 3, 1, 1))
     return enc, dec
 
+# %% ../../nbs/25_stylenet.ipynb #4c53e89a
 class StyleNet(nn.Module):
     "AdaIN style transfer on ImageNet-normalised images: content `c` rendered in the style of `s`, strength `alpha`."
     def __init__(self, kind: str = 'pixel', width: int = 32, vgg_path=None):
@@ -67,7 +71,7 @@ class StyleNet(nn.Module):
         alpha = torch.as_tensor(alpha, dtype=c.dtype, device=c.device).reshape(-1, 1, 1, 1)
         return clamp_normalized(self.decoder(alpha * t + (1 - alpha) * fc))
 
-# %% ../../nbs/25_stylenet.ipynb #8495af72
+# %% ../../nbs/25_stylenet.ipynb #5f3d652b
 def stylize(net: StyleNet, content: torch.Tensor, style: torch.Tensor, prob: float, alpha=(0., 1.),
             generator: torch.Generator | None = None) -> torch.Tensor:
     "UniFrame's random stylisation: each sample, with probability `prob`, in its partner's style, alpha ~ U(alpha)."
@@ -77,6 +81,7 @@ def stylize(net: StyleNet, content: torch.Tensor, style: torch.Tensor, prob: flo
     with torch.no_grad(): out = net(content, style, a)
     return torch.where((r[:, 0] < prob)[:, None, None, None], out, content)
 
+# %% ../../nbs/25_stylenet.ipynb #0838c48e
 def style_losses(net: StyleNet, c: torch.Tensor, s: torch.Tensor, style_weight: float = 0.1) -> torch.Tensor:
     "AdaIN's decoder loss (content + weighted mean/std style loss at the encoder output), UniFrame's weight 0.1."
     t = adain(net.encoder(c), net.encoder(s))
@@ -84,6 +89,7 @@ def style_losses(net: StyleNet, c: torch.Tensor, s: torch.Tensor, style_weight: 
     (m1, s1), (m2, s2) = channel_stats(f), channel_stats(net.encoder(s))
     return F.mse_loss(f, t) + style_weight * (F.mse_loss(m1, m2) + F.mse_loss(s1, s2))
 
+# %% ../../nbs/25_stylenet.ipynb #1c21b89e
 def train_stylenet(net: StyleNet, images: torch.Tensor, iters: int = 300, batch: int = 32, lr: float = 1e-3,
                    generator: torch.Generator | None = None) -> list[float]:
     """Train `net` on normalised images (source and target mixed): 'small' as an autoencoder (reconstruction),

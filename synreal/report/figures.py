@@ -16,7 +16,7 @@ from ..data.dataset import KeypointDataset
 __all__ = ['flow_to_rgb', 'show_reconstruction', 'spread', 'skeleton_legend', 'show_dataset', 'facing', 'facing_camera',
            'left_right_check']
 
-# %% ../../nbs/40_figures.ipynb #93e36586
+# %% ../../nbs/40_figures.ipynb #6d1dc2f0
 def flow_to_rgb(displacement: torch.Tensor, max_norm: float | None = None) -> torch.Tensor:
     "A displacement field [h, w, 2] as an RGB image [h, w, 3]: hue = direction, value = length."
     import matplotlib.colors as mcolors
@@ -26,6 +26,7 @@ def flow_to_rgb(displacement: torch.Tensor, max_norm: float | None = None) -> to
     hsv = torch.stack([hue, torch.ones_like(hue), (norm / max_norm).clamp(0, 1)], -1)
     return torch.from_numpy(mcolors.hsv_to_rgb(hsv.numpy()))
 
+# %% ../../nbs/40_figures.ipynb #fa109de4
 def show_reconstruction(out: dict, n: int = 4, title: str = ''):
     "Base, driving, reconstruction, masks, inpainting map and displacement field of the first `n` pairs."
     import matplotlib.pyplot as plt
@@ -50,11 +51,12 @@ def show_reconstruction(out: dict, n: int = 4, title: str = ''):
     fig.tight_layout()
     return fig
 
-# %% ../../nbs/40_figures.ipynb #d6894605
+# %% ../../nbs/40_figures.ipynb #b4246de4
 def spread(n: int, total: int) -> np.ndarray:
     "`n` evenly spaced indices into `total` items (all of them if there are fewer)."
     return np.unique(np.linspace(0, total - 1, min(n, total)).round().astype(int))
 
+# %% ../../nbs/40_figures.ipynb #d3291b60
 def skeleton_legend(spec: KeypointSpec) -> list:
     "Legend handles for `draw_skeleton`'s colours: sides for bodies, fingers for hands."
     if spec.name == 'hand21':
@@ -63,6 +65,7 @@ def skeleton_legend(spec: KeypointSpec) -> list:
             Line2D([], [], color=SIDE_COLOURS['L'], label="person's left"),
             Line2D([], [], color=SIDE_COLOURS['C'], label='centre')]
 
+# %% ../../nbs/40_figures.ipynb #a97994b7
 def show_dataset(samples_or_dataset, spec: KeypointSpec, n: int = 8, ncols: int | None = None, cache_size: int = 128,
                  title: str | None = None, size: float = 1.7, label: bool = True):
     """A figure of `n` crops (evenly spaced through the samples) with their skeletons and a legend.
@@ -104,7 +107,7 @@ def show_dataset(samples_or_dataset, spec: KeypointSpec, n: int = 8, ncols: int 
     fig.tight_layout(rect=(0, 0.06, 1, 1))
     return fig
 
-# %% ../../nbs/40_figures.ipynb #2e9f0034
+# %% ../../nbs/40_figures.ipynb #033d0031
 def facing(kp3d: np.ndarray, spec: KeypointSpec, bend: float = 0.1, cos: float = 0.7) -> np.ndarray:
     """(N,) +1 where both knees of camera-frame Body16 keypoints (N,K,3) clearly point towards the camera (bent by
     more than `bend` x the hip-ankle distance, within acos(`cos`) of the camera axis), -1 where both clearly
@@ -120,10 +123,12 @@ def facing(kp3d: np.ndarray, spec: KeypointSpec, bend: float = 0.1, cos: float =
         votes.append(np.where(clear & (-b[:, 2] > cos * size), 1, np.where(clear & (b[:, 2] > cos * size), -1, 0)))  # z: away from the camera
     return np.where(votes[0] == votes[1], votes[0], 0)
 
+# %% ../../nbs/40_figures.ipynb #d1a5dd88
 def facing_camera(kp3d: np.ndarray, spec: KeypointSpec, **kw) -> np.ndarray:
     "(N,) True for frontal samples: both knees clearly point towards the camera (`facing`)."
     return facing(kp3d, spec, **kw) > 0
 
+# %% ../../nbs/40_figures.ipynb #1f09b5e8
 def left_right_check(samples: list[dict], spec: KeypointSpec) -> dict | None:
     """On frontal samples (`facing_camera`), the share whose left hip and left shoulder are right of the right
     ones in the image; None without 3D keypoints or left/right joints."""

@@ -60,12 +60,13 @@ def all_is_derivable(task: str, values: dict, tol: float = 0.15) -> bool | None:
     if task.startswith('rhd') or any(math.isnan(values.get(g, _NAN)) for g in _BODY[1:]): return None
     return abs(sum(values[g] for g in _BODY[1:-1]) / 6 - values['All']) <= tol
 
-# %% ../../nbs/39_tables.ipynb #05a3ad1b
+# %% ../../nbs/39_tables.ipynb #47051fc8
 def mean_spread(runs: list[dict], split: str = 'target_test', metric: str = 'pck_tllib') -> tuple[dict, dict, int]:
     "Per-group mean and sample std over runs (std 0 for a single run)."
     vals = pd.DataFrame([r[split][metric] for r in runs])
     return vals.mean().to_dict(), vals.std(ddof=1).fillna(0.0).to_dict(), len(vals)
 
+# %% ../../nbs/39_tables.ipynb #f4b4bf82
 def results_table(task: str, rows: dict, labels: dict, groups, split='target_test', metric='pck_tllib',
                   reference=('uniframe',)) -> pd.DataFrame:
     """A table with one row per method: `rows` maps a method to its list of run metrics (empty: not run or not
@@ -93,7 +94,7 @@ def results_table(task: str, rows: dict, labels: dict, groups, split='target_tes
         out.append(rec)
     return pd.DataFrame(out).set_index('method')
 
-# %% ../../nbs/39_tables.ipynb #9f296664
+# %% ../../nbs/39_tables.ipynb #aba12ef0
 def to_markdown(df: pd.DataFrame) -> str:
     "A GitHub Markdown table (no extra dependency)."
     cols = [df.index.name or ''] + list(df.columns)
@@ -101,6 +102,7 @@ def to_markdown(df: pd.DataFrame) -> str:
     lines += ['| ' + ' | '.join(map(str, [i, *r])) + ' |' for i, r in zip(df.index, df.values.tolist())]
     return '\n'.join(lines) + '\n'
 
+# %% ../../nbs/39_tables.ipynb #d0f033b4
 def write_table(df: pd.DataFrame, out_dir, name: str) -> dict:
     "Write `df` as `<name>.md`, `.csv` and `.tex` under `out_dir`; return the paths."
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)

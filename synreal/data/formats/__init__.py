@@ -20,7 +20,7 @@ from .prepared import prepared_loader
 # %% auto #0
 __all__ = ['LOADERS', 'get_loader', 'spec_of', 'dataset_loader']
 
-# %% ../../../nbs/14_loaders.ipynb #885b46b4
+# %% ../../../nbs/14_loaders.ipynb #24aaf203
 def get_loader(name: str):
     "The `samples_fn(root, split)` of dataset `name` in its own format."
     check_dataset_name(name)
@@ -29,6 +29,7 @@ def get_loader(name: str):
                          f'the loaders: {sorted(k for k in LOADERS if k in CATALOGUE)}')
     return LOADERS[name]
 
+# %% ../../../nbs/14_loaders.ipynb #898be55e
 def spec_of(name: str):
     "The keypoint spec (HAND21 or BODY16) of a catalogue dataset."
     return {'hand21': HAND21, 'body16': BODY16}[CATALOGUE[name].spec]

@@ -16,7 +16,7 @@ __all__ = ['FREIHAND_VERSIONS', 'read_freihand', 'freihand_samples']
 # %% ../../../nbs/12_freihand.ipynb #1d735f8e
 FREIHAND_VERSIONS = ('gs', 'hom', 'sample', 'auto')
 
-# %% ../../../nbs/12_freihand.ipynb #587a8fa5
+# %% ../../../nbs/12_freihand.ipynb #5f11402e
 def read_freihand(root) -> dict:
     "FreiHAND's `training_xyz.json` [N, 21, 3] and `training_K.json` [N, 3, 3], checked."
     base = dataset_dir(root, 'freihand')
@@ -28,6 +28,7 @@ def read_freihand(root) -> dict:
         raise dataset_error('training_xyz.json has points behind the camera (z <= 0)', base / 'training_xyz.json', 'freihand', root)
     return dict(xyz=xyz, K=K)
 
+# %% ../../../nbs/12_freihand.ipynb #2d77d109
 def freihand_samples(root, split: str = 'train', versions=FREIHAND_VERSIONS, image_size: int = 224,
                      canonical_side: str | None = 'left') -> list[dict]:
     "TLlib's FreiHAND index (`task='all'`): the chosen versions concatenated, seed-42 split, 1.5x crops, Hand21."

@@ -35,7 +35,7 @@ def h36m_to_body16(j17) -> np.ndarray:
     out[..., 7, :] = out[..., 12:14, :].mean(-2)
     return out
 
-# %% ../../../nbs/09_h36m.ipynb #a18706bb
+# %% ../../../nbs/09_h36m.ipynb #a59c4bc7
 def h36m_subject_samples(base: Path, subject: int, root, every: int = 1) -> list[dict]:
     "Body16 samples of one Human3.6M subject (every `every`-th image of its list, as TLlib's preprocessing takes 5)."
     pre = base / 'annotations' / f'Human36M_subject{subject}'
@@ -77,6 +77,7 @@ def h36m_subject_samples(base: Path, subject: int, root, every: int = 1) -> list
                         intrinsic_matrix=K[k].astype(np.float32), box=tuple(int(v) for v in boxes[k])))
     return out
 
+# %% ../../../nbs/09_h36m.ipynb #87de63d5
 def h36m_samples(root, split: str = 'train', every: int = 1, test_k: int | None = 3200) -> list[dict]:
     "Human3.6M's Body16 sample index: train S1, S5-S8; test S9, S11, of which TLlib draws `test_k` with replacement (seed 42)."
     if split not in H36M_SUBJECTS: raise ValueError(f'Human3.6M split must be train or test, got {split!r}')

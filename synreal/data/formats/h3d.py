@@ -16,7 +16,7 @@ __all__ = ['H3D_DIR', 'H3D_TASKS', 'h3d_split', 'h3d_samples']
 # %% ../../../nbs/06_h3d.ipynb #a3778095
 H3D_DIR = 'H3D_crop'
 
-# %% ../../../nbs/06_h3d.ipynb #605b6a52
+# %% ../../../nbs/06_h3d.ipynb #5a8278ac
 _H3D_SHAPES = {'keypoint2d': (21, 2), 'keypoint3d': (21, 3), 'intrinsic_matrix': (3, 3)}
 H3D_TASKS = {'noobject': 1, 'object': 0, 'all': None}
 
@@ -39,6 +39,7 @@ def h3d_split(samples: list, split: str) -> list:
     n_test = min(int(len(samples) * 0.2), 3200)
     return {'train': samples[n_test:], 'test': samples[:n_test], 'all': samples}[split]
 
+# %% ../../../nbs/06_h3d.ipynb #b451c3e9
 def h3d_samples(root, split: str = 'train', task: str = 'noobject') -> list[dict]:
     "TLlib's H3D_crop sample index: one dict per image, keypoints in Hand21 order and crop pixels."
     if task not in H3D_TASKS: raise ValueError(f'H3D task must be one of {list(H3D_TASKS)}, got {task!r}')

@@ -38,7 +38,7 @@ def mvhand_intrinsics(width: int = 640, height: int = 480) -> np.ndarray:
     K[:, 0, 2], K[:, 1, 2] = (cx + 0.5) * s[0] - 0.5, (cy + 0.5) * s[1] - 0.5
     return K
 
-# %% ../../../nbs/07_mvhand.ipynb #f744ec22
+# %% ../../../nbs/07_mvhand.ipynb #c89d220b
 def read_mvhand_recording(folder: Path, root) -> dict:
     "Checked contents of one MVHand recording `<date>/`: `cam_to_root` (4,4,4) per view and Hand21 `joints` (N,21,3) in the root camera's frame, both in metres."
     date = folder.name
@@ -64,6 +64,7 @@ def read_mvhand_recording(folder: Path, root) -> dict:
     joints = h[..., :3] / h[..., 3:] / 1000                          # mm -> m
     return dict(date=date, cam_to_root=cam_to_root, joints=joints[:, MVHAND_TO_HAND21])
 
+# %% ../../../nbs/07_mvhand.ipynb #9f69906b
 def _pair_name(group: str, stem: str) -> str:
     "A sample name in Human3.6M's folder style, `<group>/<group>_<stem>.jpg`: `reconstruction.sequence_key` pairs frames by its folder."
     return f'{group}/{group}_{stem}.jpg'

@@ -15,7 +15,7 @@ __all__ = ['INDEX_FORMAT', 'prepared_samples', 'prepared_loader']
 # %% ../../../nbs/13_prepared.ipynb #a59d45c9
 INDEX_FORMAT = 'synreal-index/1'
 
-# %% ../../../nbs/13_prepared.ipynb #9506f5fa
+# %% ../../../nbs/13_prepared.ipynb #90718978
 def prepared_samples(out, split: str = 'train', dataset: str = 'rhd') -> list[dict]:
     "The sample dicts of a prepared index (`out/<dataset>/<split>/index.json`; LSP's 'all' serves every split)."
     base = resolve(out) / dataset
@@ -39,6 +39,7 @@ def prepared_samples(out, split: str = 'train', dataset: str = 'rhd') -> list[di
         out_samples.append(s)
     return out_samples
 
+# %% ../../../nbs/13_prepared.ipynb #c1f320f0
 def prepared_loader(name: str):
     "The common-index reader of dataset `name`, with the signature of its own format's reader."
     def samples_fn(root, split: str = 'train'): return prepared_samples(root, split, name)

@@ -18,7 +18,7 @@ __all__ = ['PW3D_DIR', 'PW3D_SPLITS', 'read_pw3d_sequence', 'pw3d_samples']
 # %% ../../../nbs/10_pw3d.ipynb #c69a53f0
 PW3D_DIR = '3DPW'
 
-# %% ../../../nbs/10_pw3d.ipynb #73e1e92c
+# %% ../../../nbs/10_pw3d.ipynb #db4deb94
 PW3D_SPLITS = {'train': 'train', 'validation': 'validation', 'val': 'validation', 'test': 'test'}
 
 def read_pw3d_sequence(path: Path, root) -> dict:
@@ -39,6 +39,7 @@ def read_pw3d_sequence(path: Path, root) -> dict:
         for a, p in enumerate(seq.get(key, [])): _array(p, (n, 3, 18), f'{key!r}[{a}]', path, 'pw3d', root)
     return dict(sequence=path.stem, joints=joints, valid=valid, cam_poses=cam_poses, K=K)
 
+# %% ../../../nbs/10_pw3d.ipynb #1fa96a9a
 def pw3d_samples(root, split: str = 'train', stride: int = 1, min_visible: int = 8, pair_window: int = 60) -> list[dict]:
     "3DPW's Body16 sample index: every `stride`-th valid frame of each actor of `sequenceFiles/<split>/`, SMPL-24 projected, not mirrored."
     if split not in PW3D_SPLITS: raise ValueError(f'3DPW split must be one of {list(PW3D_SPLITS)}, got {split!r}')

@@ -40,7 +40,7 @@ def surreal_extrinsics(cam_loc) -> tuple:
 # SURREAL -> Body16 (TLlib): SMPL-left joints fill the Body16-right slots, because SURREAL's images are mirrored
 SURREAL_TO_BODY16 = np.array([7, 4, 1, 2, 5, 8, 0, 9, 12, 15, 20, 18, 13, 14, 19, 21])
 
-# %% ../../../nbs/08_surreal.ipynb #be7c27eb
+# %% ../../../nbs/08_surreal.ipynb #122baae2
 _SURREAL_SHAPES = {'joints2D': (2, 24), 'joints3D': (3, 24), 'camLoc': (3, 1)}
 
 def read_surreal_info(path: Path, root) -> dict:
@@ -58,6 +58,7 @@ def read_surreal_info(path: Path, root) -> dict:
         raise dataset_error(f'SURREAL joints2D has {j2.shape[2]} frames, joints3D {j3.shape[2]}', path, 'surreal', root)
     return dict(joints2D=j2.transpose(2, 1, 0), joints3D=j3.transpose(2, 1, 0), camLoc=info['camLoc'].reshape(3).astype(np.float64))
 
+# %% ../../../nbs/08_surreal.ipynb #b3d6a23a
 def surreal_clip_samples(info_path: Path, root, stride: int = 1) -> list[dict]:
     "Body16 samples of every `stride`-th frame of one SURREAL clip, with TLlib's (mirrored) joint mapping."
     info = read_surreal_info(info_path, root)
@@ -80,6 +81,7 @@ def surreal_clip_samples(info_path: Path, root, stride: int = 1) -> list[dict]:
                  keypoint3d=xyz[k].astype(np.float32), intrinsic_matrix=SURREAL_K.astype(np.float32),
                  box=tuple(int(v) for v in boxes[k])) for k, p in enumerate(paths)]
 
+# %% ../../../nbs/08_surreal.ipynb #ad98d309
 def surreal_samples(root, split: str = 'train', stride: int = 1) -> list[dict]:
     "SURREAL's Body16 sample index (TLlib's split: seed-42 shuffle; train drops, test keeps, the first min(20%, 3200))."
     if split not in ('train', 'test', 'val'): raise ValueError(f"SURREAL split must be train, test or val, got {split!r}")
