@@ -94,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         import torch.distributed as dist
         if dist.is_available() and dist.is_initialized(): dist.barrier(); dist.destroy_process_group()
 
+# %% ../nbs/41_cli.ipynb #9f0eeaa3
 def _run(args) -> int:
     if args.cmd in ('info', 'data'): return _data(args)
     from synreal.config import RunConfig, get_profile

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['CATALOGUE', 'DATASET_NAMES', 'DatasetError', 'DatasetNotFoundError', 'DatasetFormatError', 'how_to_fix',
-           'dataset_error', 'dataset_dir', 'DatasetEntry', 'entry_folder', 'dataset_info', 'check_dataset_name']
+__all__ = ['HAND_DATASETS', 'BODY_DATASETS', 'CATALOGUE', 'DATASET_NAMES', 'DatasetError', 'DatasetNotFoundError',
+           'DatasetFormatError', 'how_to_fix', 'dataset_error', 'dataset_dir', 'DatasetEntry', 'entry_folder',
+           'dataset_info', 'check_dataset_name']
 
 # %% ../../nbs/03_catalogue.ipynb #d0ec92dd
 class DatasetError(Exception):
@@ -73,7 +74,8 @@ class DatasetEntry:
     fix: str = ''                    # how to get the real files under {root}, for error messages
 
 # %% ../../nbs/03_catalogue.ipynb #bbc288bc
-CATALOGUE = {e.name: e for e in [
+# the hand datasets: sources RHD and FreiHAND, targets H3D and MVHand
+HAND_DATASETS = (
     DatasetEntry('rhd', 'RHD: Rendered Hand Pose Dataset (Zimmermann & Brox, ICCV 2017)', 'hand source', 'hand21',
         'RHD_published_v2', 'https://lmb.informatik.uni-freiburg.de/resources/datasets/RenderedHandposeDataset.en.html',
         ('RHD_v1-1.zip  https://lmb.informatik.uni-freiburg.de/data/RenderedHandpose/RHD_v1-1.zip (about 11 GB, unverified)',),
@@ -110,6 +112,24 @@ CATALOGUE = {e.name: e for e in [
         notes='loader in synreal.embedded_targets; the paper\'s split is unknown, the loader documents its own',
         short='MVHand', embedded='synreal embedded --task rhd2mvhand',
         fix='download the recording folders (<date>/ with calib.pkl, mlresults/<date>-joints.npy and rgb/) from the Dropbox folder linked in https://github.com/ShichengChen/multiviewDataset and put them under {root}/MVHand'),
+    DatasetEntry('freihand', 'FreiHAND (Zimmermann et al., ICCV 2019), for FreiHand -> RHD', 'hand source', 'hand21',
+        'FreiHAND', 'https://lmb.informatik.uni-freiburg.de/projects/freihand/',
+        ('FreiHAND_pub_v2.zip  https://lmb.informatik.uni-freiburg.de/data/freihand/FreiHAND_pub_v2.zip',
+         'evaluation annotations: https://lmb.informatik.uni-freiburg.de/resources/datasets/FreihandDataset.en.html'),
+        'research only, no commercial use, cite (freihand README); use v2 (annotations before 22 Oct 2019 used an old MANO)',
+        ('FreiHAND/training/rgb/%08d.jpg (id + 32560 k, k = 0 gs, 1 hom, 2 sample, 3 auto)',
+         'FreiHAND/training_xyz.json', 'FreiHAND/training_K.json', 'FreiHAND/training_mano.json'),
+        counts='training 130,240 images = 32,560 x 4 versions; evaluation 3,960; 224x224 (unverified); right hands only',
+        steps='cd <data_root> && mkdir FreiHAND && unzip FreiHAND_pub_v2.zip -d FreiHAND',
+        annotations=('{folder}/training_*.json', '{folder}/evaluation_*.json'),
+        notes="TLlib: the 4 versions concatenated, seed-42 split (test: 20 %, at most 3200), every sample flipped",
+        short='FreiHAND', embedded=None,
+        fix='unzip FreiHAND_pub_v2.zip from https://lmb.informatik.uni-freiburg.de/projects/freihand/ into {root}/FreiHAND, which gives {root}/FreiHAND/training_xyz.json and {root}/FreiHAND/training/rgb/'),
+)
+
+# %% ../../nbs/03_catalogue.ipynb #4b36a4fd
+# the body datasets: source SURREAL, targets Human3.6M, 3DPW and LSP
+BODY_DATASETS = (
     DatasetEntry('surreal', 'SURREAL (Varol et al., CVPR 2017)', 'body source', 'body16',
         'SURREAL', 'https://www.di.ens.fr/willow/research/surreal/data/ (accept the licence; credentials by email)',
         ('SURREAL_v1.tar.gz  https://lsh.paris.inria.fr/SURREAL/SURREAL_v1.tar.gz (86 GB, no optical flow)',
@@ -161,20 +181,9 @@ CATALOGUE = {e.name: e for e in [
         notes='no split: all 2000 images are both unlabelled train and test (TLlib); no crop, centred zero padding',
         short='LSP', embedded=None,
         fix='unzip lsp_dataset.zip from http://sam.johnson.io/research/lsp.html into {root}/lsp, which gives {root}/lsp/joints.mat and {root}/lsp/images/im0001.jpg ...'),
-    DatasetEntry('freihand', 'FreiHAND (Zimmermann et al., ICCV 2019), for FreiHand -> RHD', 'hand source', 'hand21',
-        'FreiHAND', 'https://lmb.informatik.uni-freiburg.de/projects/freihand/',
-        ('FreiHAND_pub_v2.zip  https://lmb.informatik.uni-freiburg.de/data/freihand/FreiHAND_pub_v2.zip',
-         'evaluation annotations: https://lmb.informatik.uni-freiburg.de/resources/datasets/FreihandDataset.en.html'),
-        'research only, no commercial use, cite (freihand README); use v2 (annotations before 22 Oct 2019 used an old MANO)',
-        ('FreiHAND/training/rgb/%08d.jpg (id + 32560 k, k = 0 gs, 1 hom, 2 sample, 3 auto)',
-         'FreiHAND/training_xyz.json', 'FreiHAND/training_K.json', 'FreiHAND/training_mano.json'),
-        counts='training 130,240 images = 32,560 x 4 versions; evaluation 3,960; 224x224 (unverified); right hands only',
-        steps='cd <data_root> && mkdir FreiHAND && unzip FreiHAND_pub_v2.zip -d FreiHAND',
-        annotations=('{folder}/training_*.json', '{folder}/evaluation_*.json'),
-        notes="TLlib: the 4 versions concatenated, seed-42 split (test: 20 %, at most 3200), every sample flipped",
-        short='FreiHAND', embedded=None,
-        fix='unzip FreiHAND_pub_v2.zip from https://lmb.informatik.uni-freiburg.de/projects/freihand/ into {root}/FreiHAND, which gives {root}/FreiHAND/training_xyz.json and {root}/FreiHAND/training/rgb/'),
-]}
+)
+
+CATALOGUE = {e.name: e for e in HAND_DATASETS + BODY_DATASETS}
 
 # %% ../../nbs/03_catalogue.ipynb #1c5e39ef
 def entry_folder(name: str) -> str:
@@ -203,4 +212,4 @@ def check_dataset_name(name: str) -> str:
 
 # %% ../../nbs/03_catalogue.ipynb #d9bf0cae
 # the catalogue's names, in its order: the command line's choices of dataset
-DATASET_NAMES = ('rhd', 'h3d', 'mvhand', 'surreal', 'h36m', 'pw3d', 'lsp', 'freihand')
+DATASET_NAMES = tuple(CATALOGUE)

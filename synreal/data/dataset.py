@@ -51,6 +51,19 @@ def source_to_cache(boxes, sides, flipped, size: int) -> np.ndarray:
     flip = np.array([[-1., 0, size - 1], [0, 1, 0], [0, 0, 1]])   # x' = S - 1 - x after the resize
     return np.where(np.asarray(flipped, bool)[:, None, None], flip @ m, m)
 
+# %% ../../nbs/16_dataset.ipynb #d6b1ae6f
+def _camera_fields(samples: list[dict], m: np.ndarray, flipped: np.ndarray) -> tuple:
+    "3D keypoints and crop intrinsics (cache px), each None unless every sample has it."
+    # a flipped crop shows the mirror image of the hand: X -> -X in 3D, K -> K diag(-1, 1, 1)
+    mirror = np.ones((len(samples), 3)); mirror[flipped, 0] = -1
+    keypoints3d = intrinsics = None
+    if all(s.get('keypoint3d') is not None for s in samples):
+        keypoints3d = torch.from_numpy(np.stack([s['keypoint3d'] for s in samples]) * mirror[:, None]).float()
+    if all(s.get('intrinsic_matrix') is not None for s in samples):
+        k = np.stack([s['intrinsic_matrix'] for s in samples]).astype(np.float64)
+        intrinsics = torch.from_numpy(m @ k * mirror[:, None, :]).float()
+    return keypoints3d, intrinsics
+
 # %% ../../nbs/16_dataset.ipynb #3ff0a07e
 class KeypointDataset(torch.utils.data.Dataset):
     "Every sample's square crop in memory (uint8 [N, 3, S, S]), with keypoints in cache pixels."
@@ -75,14 +88,7 @@ class KeypointDataset(torch.utils.data.Dataset):
             raise ValueError(f'samples have {kp.shape[1]} keypoints, spec {spec.name} has {spec.num_keypoints}')
         self.keypoints = torch.from_numpy(kp @ m[:, :2, :2].transpose(0, 2, 1) + m[:, None, :2, 2]).float()
         self.visible = torch.from_numpy(np.stack([s['visible'] for s in samples])).float()
-        # a flipped crop shows the mirror image of the hand: X -> -X in 3D, K -> K diag(-1, 1, 1)
-        mirror = np.ones((len(samples), 3)); mirror[self.flipped.numpy(), 0] = -1
-        self.keypoints3d = self.intrinsics = None
-        if all(s.get('keypoint3d') is not None for s in samples):
-            self.keypoints3d = torch.from_numpy(np.stack([s['keypoint3d'] for s in samples]) * mirror[:, None]).float()
-        if all(s.get('intrinsic_matrix') is not None for s in samples):
-            k = np.stack([s['intrinsic_matrix'] for s in samples]).astype(np.float64)
-            self.intrinsics = torch.from_numpy(m @ k * mirror[:, None, :]).float()
+        self.keypoints3d, self.intrinsics = _camera_fields(samples, m, self.flipped.numpy())
 
     def __len__(self): return len(self.samples)
 
