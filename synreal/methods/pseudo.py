@@ -15,7 +15,7 @@ from ..data.augment import AugmentConfig, invert_matrices, warp_keypoints
 from ..models.stylenet import StyleNet, stylize, train_stylenet
 from ..models.lifter import Lifter, normalize_pose, train_lifter
 from ..losses import joints_mse_loss, masked_mse
-from .base import Method, RunContext, target_epoch_size
+from .base import RunContext, TargetEpochs
 
 # %% auto #0
 __all__ = ['STRATEGIES', 'DEFAULTS', 'pretrain_loss', 'make_teacher', 'ema_update', 'move_keypoints', 'pseudo_labels',
@@ -211,8 +211,51 @@ DEFAULTS = dict(
     epoch_fraction=0.5,                       # share of the target training split per epoch (cpu cost, see below)
 )
 
+# %% ../../nbs/31_pseudo.ipynb #d60ea798
+def _stylenet(ctx: RunContext, a: dict, g: torch.Generator) -> StyleNet:
+    "The run's frozen StyleNet; a learned one is first trained on 512 source and 512 target images."
+    net = StyleNet(a['stylenet'], a['stylenet_width'], a['vgg_path']).to(ctx.device)
+    if a['stylenet'] != 'pixel':
+        idx = lambda split: torch.randint(len(ctx.data[split]), (512,), generator=g).tolist()
+        imgs = torch.cat([ctx.batch(s, idx(s), g)['image'] for s in ('source_train', 'target_train')])
+        train_stylenet(net, imgs, a['stylenet_iters'], generator=g)
+    return net.requires_grad_(False)
+
+def _fit_3d(ctx: RunContext, a: dict, g: torch.Generator) -> tuple:
+    "The 3D branch: a lifter trained on the source's 2D/3D labels, and kinematic limits fitted on its 3D poses."
+    src, spec = ctx.data['source_train'], ctx.task.spec
+    if src.keypoints3d is None: raise ValueError('3D pseudo-labels need 3D labels on the source split.')
+    lifter = Lifter(spec.num_keypoints, a['lifter_width']).to(ctx.device)
+    train_lifter(lifter, src.keypoints, src.keypoints3d, a['lifter_iters'], generator=g)
+    limits = KinematicLimits.fit(src.keypoints3d, spec, a['limit_quantiles'], a['limit_margin'], a['angle_margin'])
+    return lifter.requires_grad_(False).eval(), limits.to(ctx.device)
+
+def _loss_3d(ctx: RunContext, a: dict, pl: dict, m2d, m_stu, h_stu, combined: bool) -> tuple:
+    """The 3D pseudo-label loss: the teacher's keypoints lifted, checked by the kinematic limits (M3D), projected
+    back and warped into the student's view. Returns the 2D and 3D label masks of the strategy, M3D and the loss."""
+    p, lifter = ctx.profile, ctx.state['lifter']
+    with torch.no_grad(): pose_t = lifter(pl['cache'])
+    m3d = kinematic_mask(pose_t, ctx.state['limits'])
+    mask2, mask3 = strategy_masks(a['strategy'], m2d, m3d, combined)
+    kp3 = warp_keypoints(reproject(pose_t, pl['cache'], lifter.root), m_stu)
+    label3, w3 = heatmap_targets(kp3, torch.ones_like(m2d, dtype=kp3.dtype), p.input_size, h_stu.shape[-1], p.sigma)
+    return mask2, mask3, m3d, masked_mse(h_stu, label3, mask3.float() * w3)
+
+def _views_augments(ctx: RunContext, a: dict) -> tuple:
+    "The student's and the teacher's augmentations (UniFrame: the same strong one for both; or a weak teacher view)."
+    strong = ctx.profile.augment(ctx.task.rotation)
+    if a['teacher_augment'] == 'strong': return strong, strong
+    return strong, AugmentConfig(rotation=a['weak_rotation'], scale=strong.scale, color=0., blur=0.)
+
+def _record_labels(ctx: RunContext, idx, pl: dict, selected, m2d, m3d) -> None:
+    "Statistics of this step's labels against the target ground truth (analysis only: no loss sees them)."
+    tgt, st = ctx.data['target_train'], ctx.state['stats']
+    i = torch.as_tensor(idx)
+    st.update(i, correct_labels(pl['cache'].cpu(), tgt.keypoints[i], tgt.cache_size), selected, tgt.visible[i], m2d, m3d)
+    st.iteration += 1
+
 # %% ../../nbs/31_pseudo.ipynb #21c2d30d
-class PseudoLabelling(Method):
+class PseudoLabelling(TargetEpochs):
     "UniFrame's mean-teacher pseudo-labelling with L_pre-train, optionally with 3D pseudo-labels and mask strategies."
     init_from = 'source_only'
     def __init__(self, title: str = '', **defaults):
@@ -221,54 +264,24 @@ class PseudoLabelling(Method):
         if bad: raise ValueError(f"Unknown hyper-parameter(s) {sorted(bad)}")
         self.defaults = {**DEFAULTS, **defaults}
 
-    def epoch_size(self, ctx): return target_epoch_size(ctx, ctx.args()['epoch_fraction'])
-
-    def _images(self, ctx, idx, epoch):
-        "Target image indices of the iteration's positions: each epoch sees another random part of the split."
-        frac = ctx.args()['epoch_fraction']
-        if frac >= 1: return list(idx)
-        perm = torch.randperm(len(ctx.data['target_train']), generator=torch.Generator().manual_seed(
-            ctx.cfg.seed * 1_000_003 + epoch + 7919))
-        return perm[torch.as_tensor(idx)].tolist()
-
     def setup(self, ctx: RunContext) -> None:
-        a, dev, spec = ctx.args(), ctx.device, ctx.task.spec
+        a, spec = ctx.args(), ctx.task.spec
         if a['strategy'] not in STRATEGIES: raise ValueError(f"Unknown strategy {a['strategy']!r}: use {STRATEGIES}.")
         g = torch.Generator().manual_seed(ctx.cfg.seed)
         ctx.state['teacher'] = make_teacher(ctx.model)
-        net = StyleNet(a['stylenet'], a['stylenet_width'], a['vgg_path']).to(dev)
-        if a['stylenet'] != 'pixel':
-            idx = lambda split: torch.randint(len(ctx.data[split]), (512,), generator=g).tolist()
-            imgs = torch.cat([ctx.batch(s, idx(s), g)['image'] for s in ('source_train', 'target_train')])
-            train_stylenet(net, imgs, a['stylenet_iters'], generator=g)
-        ctx.state['stylenet'] = net.requires_grad_(False)
-        if a['use_3d']:
-            src = ctx.data['source_train']
-            if src.keypoints3d is None: raise ValueError('3D pseudo-labels need 3D labels on the source split.')
-            lifter = Lifter(spec.num_keypoints, a['lifter_width']).to(dev)
-            train_lifter(lifter, src.keypoints, src.keypoints3d, a['lifter_iters'], generator=g)
-            ctx.state['lifter'] = lifter.requires_grad_(False).eval()
-            ctx.state['limits'] = KinematicLimits.fit(src.keypoints3d, spec, a['limit_quantiles'], a['limit_margin'],
-                                                      a['angle_margin']).to(dev)
-        tgt = ctx.data['target_train']
-        ctx.state['stats'] = PseudoLabelStats(len(tgt), spec.num_keypoints)
-
-    def _augments(self, ctx, a):
-        strong = ctx.profile.augment(ctx.task.rotation)
-        if a['teacher_augment'] == 'strong': return strong, strong
-        return strong, AugmentConfig(rotation=a['weak_rotation'], scale=strong.scale, color=0., blur=0.)
-
-    def _views(self, ctx, idx, g, augment): return ctx.target_images(idx, g, augment)
+        ctx.state['stylenet'] = _stylenet(ctx, a, g)
+        if a['use_3d']: ctx.state['lifter'], ctx.state['limits'] = _fit_3d(ctx, a, g)
+        ctx.state['stats'] = PseudoLabelStats(len(ctx.data['target_train']), spec.num_keypoints)
 
     def loss(self, ctx: RunContext, idx: list, g: torch.Generator, epoch: int):
         a, p, st = ctx.args(), ctx.profile, ctx.state['stats']
-        idx = self._images(ctx, idx, epoch)
+        idx = self.target_indices(ctx, idx, epoch)
         model, teacher, net = ctx.model, ctx.state['teacher'], ctx.state['stylenet']
         # the optimiser's step of the previous iteration (a no-op on the first: the teacher is the model's copy)
         ema_update(teacher, model, a['ema_decay'])
-        strong, weak = self._augments(ctx, a)
-        x_stu, m_stu = self._views(ctx, idx, g, strong)
-        x_tea, m_tea = self._views(ctx, idx, g, weak)
+        strong, weak = _views_augments(ctx, a)
+        x_stu, m_stu = ctx.target_images(idx, g, strong)
+        x_tea, m_tea = ctx.target_images(idx, g, weak)
         src = ctx.batch('source_train', torch.randint(len(ctx.data['source_train']), (len(idx),), generator=g).tolist(), g)
         loss_s = pretrain_loss(model, net, src, x_tea, a['s2t_freq'], a['alpha'], g)
         x_tea = stylize(net, x_tea, src['image'], a['t2s_freq'], a['alpha'], g)
@@ -278,31 +291,15 @@ class PseudoLabelling(Method):
         m2d = confidence_mask(pl['confidence'], a['mask_ratio'], a['conf_threshold'])
         h_stu = model(x_stu)
         m3d, loss_3d = None, torch.zeros((), device=ctx.device)
-        if a['use_3d']:
-            lifter, limits = ctx.state['lifter'], ctx.state['limits']
-            with torch.no_grad(): pose_t = lifter(pl['cache'])
-            m3d = kinematic_mask(pose_t, limits)
-            mask2, mask3 = strategy_masks(a['strategy'], m2d, m3d, st.combined)
-            kp3 = warp_keypoints(reproject(pose_t, pl['cache'], lifter.root), m_stu)
-            label3, w3 = heatmap_targets(kp3, torch.ones_like(m2d, dtype=kp3.dtype), p.input_size, h_stu.shape[-1], p.sigma)
-            loss_3d = masked_mse(h_stu, label3, mask3.float() * w3)
-        else:
-            mask2 = mask3 = m2d
+        if a['use_3d']: mask2, mask3, m3d, loss_3d = _loss_3d(ctx, a, pl, m2d, m_stu, h_stu, st.combined)
+        else: mask2 = mask3 = m2d
         loss_2d = masked_mse(h_stu, pl['heatmap'], mask2.float() * pl['weight'])
         loss = loss_s + a['lambda_2d'] * loss_2d + a['lambda_3d'] * loss_3d
-        self._record(ctx, idx, pl, mask2 | (mask3 if a['use_3d'] else mask2), m2d, m3d, a)
+        _record_labels(ctx, idx, pl, mask2 | (mask3 if a['use_3d'] else mask2), m2d, m3d)
         logs = dict(loss_pretrain=loss_s.item(), loss_2d=loss_2d.item(), loss_3d=loss_3d.item(),
                     m2d=m2d.float().mean().item(), combined=float(st.combined))
         if m3d is not None: logs['m3d'] = m3d.float().mean().item()
         return loss, logs
-
-    def _record(self, ctx, idx, pl, selected, m2d, m3d, a):
-        "Statistics of this step's labels against the target ground truth (analysis only: no loss sees them)."
-        tgt, st, p = ctx.data['target_train'], ctx.state['stats'], ctx.profile
-        i = torch.as_tensor(idx)
-        correct = correct_labels(pl['cache'].cpu(), tgt.keypoints[i], tgt.cache_size)
-        st.update(i, correct, selected, tgt.visible[i], m2d, m3d)
-        st.iteration += 1
 
     def end_epoch(self, ctx, epoch):
         "Close the epoch's statistics (a line in `stats_file`); the integrated strategy switches its mask here."
