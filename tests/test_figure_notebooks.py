@@ -28,3 +28,17 @@ def test_figure_b_smoke(tmp_path):
     assert prov['profile'] == 'smoke' and len(prov['runs']) == 3       # source-only, baseline, oracle; seed 0
     # the runs were trained under the temporary results folder, not the project's
     assert sorted(p.name for p in (results / 'smoke' / 'surreal2h36m').iterdir()) == ['baseline', 'oracle', 'source_only']
+
+
+def test_figure_a_smoke(tmp_path):
+    out, results = tmp_path / 'figA', tmp_path / 'results'
+    methods = ['source_only', 'uniframe', 'pseudo_rec']
+    # every column shows the source-only run, as in the notebook's own test: the methods are tested in their notebooks
+    papermill('reproduce_figureA.ipynb', tmp_path / 'figA.ipynb', ('tasks', 'surreal2h36m'), ('profile', 'smoke'),
+              ('seeds', '[0]'), ('out_dir', out), ('results_dir', results), ('n_rows', 1),
+              ('methods', json.dumps(methods)), ('run_as', json.dumps({m: 'source_only' for m in methods})))
+    for name in ('figureA_surreal2h36m.png', 'figureA_surreal2h36m.pdf', 'figureA_pck_surreal2h36m.md', 'provenance.json'):
+        assert (out / name).stat().st_size > 0, name
+    prov = json.loads((out / 'provenance.json').read_text())
+    assert prov['profile'] == 'smoke' and prov['methods'] == methods
+    assert sorted(p.name for p in (results / 'smoke' / 'surreal2h36m').iterdir()) == ['source_only']
