@@ -12,7 +12,7 @@ LAYERS = [
     ['embedded.build'], ['embedded.render'], ['embedded.hands'], ['embedded.bodies'], ['embedded.targets'],
     ['tasks'], ['models.pose', 'models.stylenet', 'models.lifter', 'models.reconstruction'], ['losses'], ['config'],
     ['methods.base'], ['methods.pseudo', 'methods.rec', 'methods.regda', 'methods.ccssl'], ['methods.full'],
-    ['methods'], ['train'], ['experiments'], ['report.tables', 'report.figures'], ['cli'],
+    ['methods'], ['train'], ['experiments'], ['report.tables', 'report.figures'], ['report.findings', 'report.curves', 'report.figure_a', 'report.figure_b'], ['cli'],
 ]
 RANK = {m: i for i, layer in enumerate(LAYERS) for m in layer}
 
