@@ -57,12 +57,9 @@ def gaussian_blur(images: torch.Tensor, sigma) -> torch.Tensor:
     return x.reshape(b, c, h, w)
 
 # %% ../nbs/01_utils.ipynb #73abf818
-def sha256_file(path, chunk: int = 1 << 20) -> str:
-    "Hex SHA-256 of a file, read in chunks."
-    h = hashlib.sha256()
-    with open(path, 'rb') as f:
-        while block := f.read(chunk): h.update(block)
-    return h.hexdigest()
+def sha256_file(path) -> str:
+    "Hex SHA-256 of a file, streamed by `hashlib.file_digest` (Python 3.11+)."
+    with open(path, 'rb') as f: return hashlib.file_digest(f, 'sha256').hexdigest()
 
 # %% ../nbs/01_utils.ipynb #f5cee78a
 def project_root(start: Path | None = None) -> Path:

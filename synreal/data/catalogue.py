@@ -8,47 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['HAND_DATASETS', 'BODY_DATASETS', 'CATALOGUE', 'DATASET_NAMES', 'DatasetError', 'DatasetNotFoundError',
-           'DatasetFormatError', 'how_to_fix', 'dataset_error', 'dataset_dir', 'DatasetEntry', 'entry_folder',
-           'dataset_info', 'check_dataset_name']
-
-# %% ../../nbs/03_catalogue.ipynb #d0ec92dd
-class DatasetError(Exception):
-    "A dataset on disk is missing or is not in the format its loader reads."
-
-# %% ../../nbs/03_catalogue.ipynb #9a2311e2
-class DatasetNotFoundError(DatasetError, FileNotFoundError): pass
-
-# %% ../../nbs/03_catalogue.ipynb #5856b295
-class DatasetFormatError(DatasetError, ValueError): pass
-
-# %% ../../nbs/03_catalogue.ipynb #01d8ee50
-def how_to_fix(dataset: str, root) -> str:
-    "The one place that says how to get the files of `dataset` under `root`."
-    d = CATALOGUE[dataset]
-    # datasets without an embedded counterpart (LSP, FreiHAND) get only the real-data hint
-    cmd = d.embedded
-    embedded = (f"for the embedded benchmark, pass no data_root (it is generated on first use) or run "
-                f"`{cmd.format(root=root)}`; ") if cmd else ''
-    return (f"How to fix: {embedded}for the real {d.short} data, see data_scripts/README.md "
-            f"({d.short}: {d.fix.format(root=root)}).")
-
-# %% ../../nbs/03_catalogue.ipynb #3dc26ffb
-def dataset_error(problem: str, path, dataset: str, root, missing: bool = False) -> DatasetError:
-    "An error whose message is 'problem: path', then `how_to_fix`. Raise it."
-    cls = DatasetNotFoundError if missing else DatasetFormatError
-    return cls(f"{problem}: {path}\n{how_to_fix(dataset, root)}")
-
-# %% ../../nbs/03_catalogue.ipynb #17f6862e
-def dataset_dir(root, dataset: str) -> Path:
-    "`root/<dataset folder>`, after checking that both exist."
-    root = Path(root)
-    if not root.is_dir(): raise dataset_error('data root not found', root, dataset, root, missing=True)
-    path = root / CATALOGUE[dataset].folder
-    if not path.is_dir():
-        raise dataset_error(f"{CATALOGUE[dataset].short} folder not found (pass the folder that contains "
-                            f"{CATALOGUE[dataset].folder} as root)", path, dataset, root, missing=True)
-    return path
+__all__ = ['HAND_DATASETS', 'BODY_DATASETS', 'CATALOGUE', 'DATASET_NAMES', 'DatasetEntry', 'entry_folder', 'dataset_info',
+           'check_dataset_name', 'DatasetError', 'DatasetNotFoundError', 'DatasetFormatError', 'how_to_fix',
+           'dataset_error', 'dataset_dir']
 
 # %% ../../nbs/03_catalogue.ipynb #cf358b16
 @dataclass(frozen=True)
@@ -213,3 +175,41 @@ def check_dataset_name(name: str) -> str:
 # %% ../../nbs/03_catalogue.ipynb #d9bf0cae
 # the catalogue's names, in its order: the command line's choices of dataset
 DATASET_NAMES = tuple(CATALOGUE)
+
+# %% ../../nbs/03_catalogue.ipynb #d0ec92dd
+class DatasetError(Exception):
+    "A dataset on disk is missing or is not in the format its loader reads."
+
+# %% ../../nbs/03_catalogue.ipynb #9a2311e2
+class DatasetNotFoundError(DatasetError, FileNotFoundError): pass
+
+# %% ../../nbs/03_catalogue.ipynb #5856b295
+class DatasetFormatError(DatasetError, ValueError): pass
+
+# %% ../../nbs/03_catalogue.ipynb #01d8ee50
+def how_to_fix(dataset: str, root) -> str:
+    "The one place that says how to get the files of `dataset` under `root`."
+    d = CATALOGUE[dataset]
+    # datasets without an embedded counterpart (LSP, FreiHAND) get only the real-data hint
+    cmd = d.embedded
+    embedded = (f"for the embedded benchmark, pass no data_root (it is generated on first use) or run "
+                f"`{cmd.format(root=root)}`; ") if cmd else ''
+    return (f"How to fix: {embedded}for the real {d.short} data, see data_scripts/README.md "
+            f"({d.short}: {d.fix.format(root=root)}).")
+
+# %% ../../nbs/03_catalogue.ipynb #3dc26ffb
+def dataset_error(problem: str, path, dataset: str, root, missing: bool = False) -> DatasetError:
+    "An error whose message is 'problem: path', then `how_to_fix`. Raise it."
+    cls = DatasetNotFoundError if missing else DatasetFormatError
+    return cls(f"{problem}: {path}\n{how_to_fix(dataset, root)}")
+
+# %% ../../nbs/03_catalogue.ipynb #17f6862e
+def dataset_dir(root, dataset: str) -> Path:
+    "`root/<dataset folder>`, after checking that both exist."
+    root = Path(root)
+    if not root.is_dir(): raise dataset_error('data root not found', root, dataset, root, missing=True)
+    path = root / CATALOGUE[dataset].folder
+    if not path.is_dir():
+        raise dataset_error(f"{CATALOGUE[dataset].short} folder not found (pass the folder that contains "
+                            f"{CATALOGUE[dataset].folder} as root)", path, dataset, root, missing=True)
+    return path

@@ -20,7 +20,7 @@ MVHAND_DIR = 'MVHand'
 
 # %% ../../../nbs/07_mvhand.ipynb #8dae2b54
 # the four RealSense D415s, sorted by serial = views 0-3, and their 640x480 intrinsics fx, fy, cx, cy (the
-# toolkit's camera.py, datasets.md 4.3)
+# toolkit's toolkits/globalCamera/camera.py, github.com/ShichengChen/multiviewDataset)
 MVHAND_SERIALS = ('840412062035', '840412062037', '840412062038', '840412062076')
 MVHAND_FXFYCXCY = np.array([[619.598, 619.116, 325.345, 245.441], [615.85, 615.477, 316.062, 247.156],
                             [619.475, 619.189, 313.715, 223.921], [615.665, 615.09, 306.514, 240.344]])

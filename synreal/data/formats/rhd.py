@@ -11,21 +11,22 @@ from ..catalogue import dataset_dir, dataset_error
 from .common import _entry_problem, _image_size
 
 # %% auto #0
-__all__ = ['RHD_DIR', 'HAND21_TO_RHD', 'RHD_TO_HAND21', 'RHD_SPLITS', 'hand21_to_rhd', 'read_rhd_annotations', 'rhd_samples']
+__all__ = ['RHD_DIR', 'RHD_TO_HAND21', 'HAND21_TO_RHD', 'RHD_SPLITS', 'hand21_to_rhd', 'read_rhd_annotations', 'rhd_samples']
 
 # %% ../../../nbs/05_rhd.ipynb #62f97b4a
 RHD_DIR = 'RHD_published_v2'
 
 # %% ../../../nbs/05_rhd.ipynb #fb5e041d
-HAND21_TO_RHD = np.array([0, 4, 3, 2, 1, 8, 7, 6, 5, 12, 11, 10, 9, 16, 15, 14, 13, 20, 19, 18, 17])
+# RHD's rows in Hand21 order; the permutation is an involution, so it also takes Hand21 rows to RHD's order
+RHD_TO_HAND21 = np.array([0, 4, 3, 2, 1, 8, 7, 6, 5, 12, 11, 10, 9, 16, 15, 14, 13, 20, 19, 18, 17])
+HAND21_TO_RHD = RHD_TO_HAND21          # the same array under its other name, for importers
 
 # %% ../../../nbs/05_rhd.ipynb #46cb7881
 def hand21_to_rhd(kp):
     "Reorder `[..., 21, C]` Hand21 rows into RHD's within-hand order (and back: the permutation is an involution)."
-    return kp[..., HAND21_TO_RHD, :]
+    return kp[..., RHD_TO_HAND21, :]
 
 # %% ../../../nbs/05_rhd.ipynb #c2ecf989
-RHD_TO_HAND21 = np.array([0, 4, 3, 2, 1, 8, 7, 6, 5, 12, 11, 10, 9, 16, 15, 14, 13, 20, 19, 18, 17])
 RHD_SPLITS = {'train': 'training', 'test': 'evaluation'}
 _RHD_SHAPES = {'xyz': (42, 3), 'uv_vis': (42, 3), 'K': (3, 3)}
 
