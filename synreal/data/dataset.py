@@ -9,7 +9,7 @@ import torch
 from PIL import Image
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from tqdm import tqdm
+from tqdm.auto import tqdm
 from ..keypoints import HAND21, KeypointSpec, heatmap_targets
 from ..utils import normalize_imagenet
 from .catalogue import DatasetError, dataset_error
