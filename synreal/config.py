@@ -71,6 +71,7 @@ def get_profile(name: str = 'cpu', **overrides) -> Profile:
 # %% ../nbs/29_config.ipynb #31d089a5
 @dataclass
 class RunConfig:
+    "One run: task, method, seed, profile, data root (None: the embedded benchmark) and the method's argument overrides."
     task: str = 'rhd2h3d'
     method: str = 'source_only'
     seed: int = 0

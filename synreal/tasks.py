@@ -19,6 +19,7 @@ __all__ = ['TASKS', 'Task', 'get_task', 'load_task_data']
 # %% ../nbs/23_tasks.ipynb #c5c50f3d
 @dataclass(frozen=True)
 class Task:
+    "One adaptation task: source and target loaders, their shared skeleton, a title, its embedded benchmark, its rotation."
     name: str
     source: str                 # loader names in LOADERS
     target: str
@@ -36,6 +37,7 @@ TASKS: dict[str, Task] = {t.name: t for t in (
 
 # %% ../nbs/23_tasks.ipynb #684442c6
 def get_task(name: str) -> Task:
+    "The task called `name`, or a ValueError that lists the tasks."
     if name not in TASKS: raise ValueError(f"Unknown task {name!r}: choose one of {sorted(TASKS)}.")
     return TASKS[name]
 

@@ -129,6 +129,99 @@ def run_schedule(p: Profile, method: Method) -> Profile:
     "The profile a method trains with: one that starts from another run trains `adapt_epochs` (when set)."
     return replace(p, epochs=p.adapt_epochs) if method.init_from and p.adapt_epochs else p
 
+# %% ../nbs/37_train.ipynb #127c40d7
+def _start_from(cfg: RunConfig, model: PosePredictor, device: torch.device, results_dir, data: dict,
+                progress: bool) -> None:
+    "Load into `model` the weights of the finished run of `cfg`'s `init_from` method, training that run first if missing."
+    init = replace(cfg, method=get_method(cfg.method).init_from, method_args={})
+    train_run(init, results_dir, data, progress)
+    ck = torch.load(init.run_dir(results_dir) / 'checkpoint.pt', map_location=device, weights_only=False)
+    model.load_state_dict(ck['model'])
+
+# %% ../nbs/37_train.ipynb #0eddf79a
+def _run_context(cfg: RunConfig, method: Method, task, device: torch.device, run_dir: Path, results_dir,
+                 data: dict | None, progress: bool) -> RunContext:
+    """The run's data, its seeded model (started from `init_from`'s run unless a checkpoint will restore it) and
+    the method's `setup`, under the profile the method trains with (`run_schedule`)."""
+    p = cfg.profile
+    data = load_task_data(cfg.task, p, cfg.data_root, progress) if data is None else data
+    torch.manual_seed(cfg.seed)
+    model = build_model(cfg.task, p).to(device)
+    if p.channels_last and device.type == 'cuda': model = model.to(memory_format=torch.channels_last)
+    if method.init_from and not (run_dir / 'checkpoint.pt').exists():
+        _start_from(cfg, model, device, results_dir, data, progress)   # trained first if it is missing
+    cfg = replace(cfg, profile=run_schedule(p, method)); p = cfg.profile   # what this run trains for
+    hm_size = model.heatmap_size(p.input_size)
+    if p.compile: model.forward = torch.compile(model.forward)
+    ctx = RunContext(cfg, task, data, model, device, hm_size, resolve(results_dir), method)
+    method.setup(ctx)        # after loading, so that a teacher copied from the model starts from those weights
+    return ctx
+
+# %% ../nbs/37_train.ipynb #d488fc26
+def _optimiser(ctx: RunContext, n_iters: int, run_dir: Path, progress: bool) -> tuple:
+    """(Adam over the method's parameters, its scheduler, the first epoch to train): 0, or the checkpoint's epoch
+    after restoring the model, the optimiser, the scheduler and `ctx.state` from it."""
+    p = ctx.profile
+    opt = torch.optim.Adam(ctx.method.parameters(ctx), lr=p.lr, weight_decay=p.weight_decay)
+    sched = make_scheduler(opt, p, n_iters)
+    start, ckpt_path = 0, run_dir / 'checkpoint.pt'
+    if ckpt_path.exists():
+        ck = torch.load(ckpt_path, map_location=ctx.device, weights_only=False)
+        ctx.model.load_state_dict(ck['model']); opt.load_state_dict(ck['optimizer']); sched.load_state_dict(ck['scheduler'])
+        for k, v in ck['state'].items(): ctx.state[k].load_state_dict(v)
+        start = ck['epoch']
+        if progress: print(f"resuming {run_dir} after epoch {start}")
+    return opt, sched, start
+
+# %% ../nbs/37_train.ipynb #1cff1b83
+def _train_epoch(ctx: RunContext, opt, sched, epoch: int, n_positions: int, n_iters: int, progress: bool) -> dict:
+    """One epoch: `n_iters` steps over the epoch generator's random order of `n_positions` positions (each rank
+    takes its share of every batch), then the method's `end_epoch`. Returns the summed losses of this rank."""
+    cfg, p, device = ctx.cfg, ctx.profile, ctx.device
+    rank, world = dist_info()
+    ctx.model.train(); g = _epoch_generator(cfg.seed, epoch)
+    order = torch.cat([torch.randperm(n_positions, generator=g)
+                       for _ in range(math.ceil(n_iters * p.batch_size / n_positions))])
+    if world > 1: g = torch.Generator().manual_seed(cfg.seed * 1_000_003 + epoch + 7919 * (rank + 1))
+    sums = {}
+    bar = tqdm(range(n_iters), desc=f'{cfg.method} seed{cfg.seed} epoch {epoch + 1}/{p.epochs}',
+               disable=not (progress and rank == 0), leave=False)
+    for it in bar:
+        idx = order[it * p.batch_size:(it + 1) * p.batch_size][rank::world].tolist()
+        with torch.autocast(device.type, torch.bfloat16, enabled=p.amp and device.type == 'cuda'):
+            loss, logs = ctx.method.loss(ctx, idx, g, epoch)
+        opt.zero_grad(set_to_none=True); loss.backward()
+        average_gradients([q for grp in opt.param_groups for q in grp['params']])
+        opt.step()
+        if p.schedule == 'onecycle': sched.step()
+        for k, v in {'loss': loss.item(), **logs}.items(): sums[k] = sums.get(k, 0.0) + float(v)
+        bar.set_postfix(loss=f'{loss.item():.2e}')
+    if p.schedule == 'multistep': sched.step()
+    ctx.method.end_epoch(ctx, epoch)
+    return sums
+
+# %% ../nbs/37_train.ipynb #b5aa7639
+def _save_epoch(ctx: RunContext, opt, sched, epoch: int, losses: dict, run_dir: Path, t0: float) -> None:
+    "Rank 0's record of a finished epoch: the checkpoint a resumed run starts from, and a line of `log.jsonl`."
+    save_checkpoint(run_dir / 'checkpoint.pt', {'model': ctx.model.state_dict(), 'optimizer': opt.state_dict(),
+                                                'scheduler': sched.state_dict(), 'epoch': epoch + 1,
+                                                'state': {k: v.state_dict() for k, v in ctx.state.items()}})
+    with open(run_dir / 'log.jsonl', 'a') as f:
+        f.write(json.dumps({'epoch': epoch + 1, **losses, 'lr': opt.param_groups[0]['lr'],
+                            'seconds': round(time.time() - t0, 2)}) + '\n')
+
+# %% ../nbs/37_train.ipynb #e8846454
+def _final_metrics(ctx: RunContext, config: dict, run_dir: Path, t0: float) -> dict:
+    "PCK of the trained model on both test splits, with the run's config and setting; rank 0 writes `metrics.json`."
+    rank, world = dist_info(); p = ctx.profile
+    metrics = {'config': config, 'train_seconds': round(time.time() - t0, 1),
+               'device': str(ctx.device), 'processes': world, 'torch': torch.__version__}
+    for split in ('source_test', 'target_test'):
+        metrics[split] = evaluate(ctx.model, ctx.data[split], ctx.task.spec, p.input_size, p.eval_batch_size, ctx.device)
+    if rank == 0: write_json(run_dir / 'metrics.json', metrics)
+    barrier()
+    return metrics
+
 # %% ../nbs/37_train.ipynb #58e25c94
 def train_run(cfg: RunConfig, results_dir='results', data: dict | None = None, progress: bool = True,
               max_epochs: int | None = None) -> dict:
@@ -145,72 +238,20 @@ def train_run(cfg: RunConfig, results_dir='results', data: dict | None = None, p
     if world == 1:   # two processes asked for the same run: the second waits, then reads the first one's metrics
         lock = run_lock(run_dir); lock.acquire()
         if (run_dir / 'metrics.json').exists(): lock.release(); return json.loads((run_dir / 'metrics.json').read_text())
-    ckpt_path = run_dir / 'checkpoint.pt'
 
-    data = load_task_data(cfg.task, p, cfg.data_root, progress) if data is None else data
-    torch.manual_seed(cfg.seed)
-    model = build_model(cfg.task, p).to(device)
-    if p.channels_last and device.type == 'cuda': model = model.to(memory_format=torch.channels_last)
-    if method.init_from and not ckpt_path.exists():
-        # adaptation starts from a finished run of another method, trained first if it is missing
-        init = replace(cfg, method=method.init_from, method_args={})
-        train_run(init, results_dir, data, progress)
-        ck = torch.load(init.run_dir(results_dir) / 'checkpoint.pt', map_location=device, weights_only=False)
-        model.load_state_dict(ck['model'])
-    cfg = replace(cfg, profile=run_schedule(p, method)); p = cfg.profile   # what this run trains for
-    hm_size = model.heatmap_size(p.input_size)
-    if p.compile: model.forward = torch.compile(model.forward)
-    ctx = RunContext(cfg, task, data, model, device, hm_size, resolve(results_dir), method)
-    method.setup(ctx)        # after loading, so that a teacher copied from the model starts from those weights
-    opt = torch.optim.Adam(method.parameters(ctx), lr=p.lr, weight_decay=p.weight_decay)
+    ctx = _run_context(cfg, method, task, device, run_dir, results_dir, data, progress)
+    p = ctx.profile                                             # what this run trains for (`run_schedule`)
     n_positions, n_iters = method.epoch_size(ctx), method.iters_per_epoch(ctx)
-    sched = make_scheduler(opt, p, n_iters)
-    start = 0
-    if ckpt_path.exists():
-        ck = torch.load(ckpt_path, map_location=device, weights_only=False)
-        model.load_state_dict(ck['model']); opt.load_state_dict(ck['optimizer']); sched.load_state_dict(ck['scheduler'])
-        for k, v in ck['state'].items(): ctx.state[k].load_state_dict(v)
-        start = ck['epoch']
-        if progress: print(f"resuming {run_dir} after epoch {start}")
-
+    opt, sched, start = _optimiser(ctx, n_iters, run_dir, progress)
     t0 = time.time()
     for epoch in range(start, p.epochs if max_epochs is None else min(p.epochs, max_epochs)):
-        model.train(); g = _epoch_generator(cfg.seed, epoch)
-        order = torch.cat([torch.randperm(n_positions, generator=g)
-                           for _ in range(math.ceil(n_iters * p.batch_size / n_positions))])
-        if world > 1: g = torch.Generator().manual_seed(cfg.seed * 1_000_003 + epoch + 7919 * (rank + 1))
-        sums = {}
-        bar = tqdm(range(n_iters), desc=f'{cfg.method} seed{cfg.seed} epoch {epoch + 1}/{p.epochs}',
-                   disable=not (progress and main), leave=False)
-        for it in bar:
-            idx = order[it * p.batch_size:(it + 1) * p.batch_size][rank::world].tolist()
-            with torch.autocast(device.type, torch.bfloat16, enabled=p.amp and device.type == 'cuda'):
-                loss, logs = method.loss(ctx, idx, g, epoch)
-            opt.zero_grad(set_to_none=True); loss.backward()
-            average_gradients([q for grp in opt.param_groups for q in grp['params']])
-            opt.step()
-            if p.schedule == 'onecycle': sched.step()
-            for k, v in {'loss': loss.item(), **logs}.items(): sums[k] = sums.get(k, 0.0) + float(v)
-            bar.set_postfix(loss=f'{loss.item():.2e}')
-        if p.schedule == 'multistep': sched.step()
-        method.end_epoch(ctx, epoch)
+        sums = _train_epoch(ctx, opt, sched, epoch, n_positions, n_iters, progress)
         if main:   # rank 0 writes; the losses it logs are its own shard's
-            save_checkpoint(ckpt_path, {'model': model.state_dict(), 'optimizer': opt.state_dict(),
-                                        'scheduler': sched.state_dict(), 'epoch': epoch + 1,
-                                        'state': {k: v.state_dict() for k, v in ctx.state.items()}})
-            with open(run_dir / 'log.jsonl', 'a') as f:
-                f.write(json.dumps({'epoch': epoch + 1, **{k: v / n_iters for k, v in sums.items()},
-                                    'lr': opt.param_groups[0]['lr'], 'seconds': round(time.time() - t0, 2)}) + '\n')
+            _save_epoch(ctx, opt, sched, epoch, {k: v / n_iters for k, v in sums.items()}, run_dir, t0)
         barrier()
     if max_epochs is not None and max_epochs < p.epochs:
         if world == 1: lock.release()
         return {'stopped_after_epoch': max_epochs}
-
-    metrics = {'config': config, 'train_seconds': round(time.time() - t0, 1),
-               'device': str(device), 'processes': world, 'torch': torch.__version__}
-    for split in ('source_test', 'target_test'):
-        metrics[split] = evaluate(model, data[split], task.spec, p.input_size, p.eval_batch_size, device)
-    if main: write_json(run_dir / 'metrics.json', metrics)
-    barrier()
+    metrics = _final_metrics(ctx, config, run_dir, t0)
     if world == 1: lock.release()
     return metrics
