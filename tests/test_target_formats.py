@@ -1,4 +1,4 @@
-"""MVHand and 3DPW loaders on tiny hand-written structures in the real formats (datasets.md 4.3, 4.7): joint order
+"""MVHand and 3DPW loaders on tiny hand-written structures in the real formats (the MVHand toolkit, ShichengChen/multiviewDataset, and the 3DPW release): joint order
 (MVHand's thumb last; 3DPW unmirrored), projection, Python-2 pickles, filters, and errors that name the problem
 (wrong data root, corrupt annotation, missing image)."""
 import pickle, struct

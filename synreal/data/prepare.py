@@ -11,7 +11,7 @@ import os
 from PIL import Image
 from dataclasses import dataclass, field
 from pathlib import Path
-from tqdm import tqdm
+from tqdm.auto import tqdm
 from ..utils import resolve, sha256_file, write_json
 from .catalogue import CATALOGUE, DatasetError, DatasetFormatError, DatasetNotFoundError, check_dataset_name, entry_folder
 from .formats.prepared import INDEX_FORMAT
