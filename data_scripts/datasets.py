@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """`python data_scripts/datasets.py info|verify|prepare <dataset> ...`: the same as `synreal data ...`.
 
-Kept for readers of reference/datasets.md §5, which names this script; see data_scripts/README.md."""
+Kept for readers of older notes that name this script; see data_scripts/README.md."""
 import sys
 from synreal.cli import main
 

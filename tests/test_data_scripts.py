@@ -1,7 +1,7 @@
 """`synreal data info|verify|prepare` and the LSP / FreiHAND loaders on tiny fixtures in the real formats.
 
 The fixtures are written here, independently of `synreal.datasets`, from the format notes in
-reference/datasets.md (§4.4 FreiHAND, §4.8 LSP): the same keys, shapes, dtypes, file names and folders as the
+the datasets' own descriptions (FreiHAND's README at lmb.informatik.uni-freiburg.de/projects/freihand, LSP's joints.mat at sam.johnson.io/research/lsp.html, and TLlib's freihand.py and lsp.py): the same keys, shapes, dtypes, file names and folders as the
 real releases, with synthetic values and only a few images."""
 import json, os, signal, subprocess, sys
 from pathlib import Path
@@ -86,7 +86,7 @@ def test_cli_info_all_eight_and_alias():
     assert synreal_cmd('info', 'lsp').stdout.strip() in out            # the alias prints the LSP entry
     r = subprocess.run([sys.executable, 'data_scripts/datasets.py', 'info', 'rhd'], cwd=ROOT, capture_output=True,
                        text=True, timeout=300)
-    assert r.returncode == 0 and r.stdout.strip() in out                # the script named in reference/datasets.md
+    assert r.returncode == 0 and r.stdout.strip() in out                # the script earlier notes named
 
 
 def test_verify_and_manifest_detect_a_changed_file(tmp_path):
