@@ -1,8 +1,8 @@
 """`synreal data info|verify|prepare` and the LSP / FreiHAND loaders on tiny fixtures in the real formats.
 
-The fixtures are written here, independently of `synreal.datasets`, from the format notes in
-the datasets' own descriptions (FreiHAND's README at lmb.informatik.uni-freiburg.de/projects/freihand, LSP's joints.mat at sam.johnson.io/research/lsp.html, and TLlib's freihand.py and lsp.py): the same keys, shapes, dtypes, file names and folders as the
-real releases, with synthetic values and only a few images."""
+The fixtures are written here, independently of `synreal.data.formats`, from the datasets' own descriptions
+(FreiHAND's README, LSP's joints.mat layout, TLlib's freihand.py and lsp.py): the same keys, shapes, dtypes, file
+names and folders as the real releases, with synthetic values and only a few images."""
 import json, os, signal, subprocess, sys
 from pathlib import Path
 import numpy as np
