@@ -119,6 +119,7 @@ def _run(args) -> int:
                       'source_test': metrics['source_test']['pck_tllib']}, indent=1))
     return 0
 
+# %% ../nbs/41_cli.ipynb #1f7a641a
 def _data(args) -> int:
     "`synreal data info|verify|prepare` (and the `synreal info` alias)."
     from synreal.data import catalogue as C, prepare as D

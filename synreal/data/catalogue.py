@@ -34,6 +34,7 @@ class DatasetEntry:
     short: str = ''                  # the name in messages and tables
     embedded: str | None = None      # the command that writes its embedded counterpart (None: there is none)
     fix: str = ''                    # how to get the real files under {root}, for error messages
+    pickles: tuple = ()              # its files that are Python pickles (relative to data_root) and what reads them
 
 # %% ../../nbs/03_catalogue.ipynb #bbc288bc
 # the hand datasets: sources RHD and FreiHAND, targets H3D and MVHand
@@ -47,6 +48,7 @@ HAND_DATASETS = (
         counts='training 41,258 images; evaluation 2,728 (unverified); 320x320 RGB',
         steps='cd <data_root> && unzip RHD_v1-1.zip',
         annotations=('{folder}/*/anno_*.pickle',),
+        pickles=('RHD_published_v2/{training,evaluation}/anno_*.pickle (read by the loader)',),
         notes="TLlib's per-hand filters; right hands flipped (canonical_side='left')",
         short='RHD', embedded='synreal embedded --root {root}',
         fix='download RHD_v1-1.zip from https://lmb.informatik.uni-freiburg.de/resources/datasets/RenderedHandposeDataset.en.html and unzip it under {root}, which gives {root}/RHD_published_v2/{{training,evaluation}}'),
@@ -71,6 +73,7 @@ HAND_DATASETS = (
          '<folder>/<date>/<date>manoParam.pkl', '<folder>/<date>/rgb/%05d_%d.jpg (frame, view 0-3)'),
         counts='4 RealSense D415 views, 640x480, 4 subjects',
         annotations=('{folder}/*/calib.pkl', '{folder}/*/mlresults/*-joints.npy'),
+        pickles=('<folder>/<date>/calib.pkl (read by the loader)', '<folder>/<date>/<date>manoParam.pkl (never opened)'),
         notes='loader in synreal.embedded_targets; the paper\'s split is unknown, the loader documents its own',
         short='MVHand', embedded='synreal embedded --task rhd2mvhand',
         fix='download the recording folders (<date>/ with calib.pkl, mlresults/<date>-joints.npy and rgb/) from the Dropbox folder linked in https://github.com/ShichengChen/multiviewDataset and put them under {root}/MVHand'),
@@ -126,7 +129,7 @@ BODY_DATASETS = (
         'non-commercial research (unverified)',
         ('3DPW/imageFiles/<seq>/image_%05d.jpg', '3DPW/sequenceFiles/{train,validation,test}/<seq>.pkl'),
         counts='test set 24 sequences; images 1080x1920 portrait (unverified)',
-        annotations=('{folder}/sequenceFiles/*/*.pkl',),
+        annotations=('{folder}/sequenceFiles/*/*.pkl',), pickles=('3DPW/sequenceFiles/{train,validation,test}/<seq>.pkl (read by the loader)',),
         notes='loader in synreal.embedded_targets; the DA protocol is a team decision (not in TLlib/UniFrame)',
         short='3DPW', embedded='synreal embedded --task surreal2pw3d',
         fix='download imageFiles.zip and sequenceFiles.zip from https://virtualhumans.mpi-inf.mpg.de/3DPW/ (accept the licence there) and unzip both under {root}/3DPW, which gives {root}/3DPW/imageFiles/<seq>/ and {root}/3DPW/sequenceFiles/{{train,validation,test}}/<seq>.pkl'),
@@ -153,6 +156,13 @@ def entry_folder(name: str) -> str:
     return CATALOGUE[name].folder
 
 # %% ../../nbs/03_catalogue.ipynb #46fd6add
+_TRUST = {True: ('a pickle can run code when it is loaded: pass only a --data-root you trust (a copy from the page '
+                 'above). synreal unpickles these files with a restricted unpickler that builds numpy arrays and plain '
+                 'containers only and refuses, naming the file, any pickle that asks for anything else; '
+                 '`data verify` unpickles nothing else'),
+          False: 'no pickles: synreal reads these annotations as JSON, .mat or .npy (never unpickling); a data_root '
+                 'is still input from elsewhere: use a copy you trust'}
+
 def dataset_info(name: str) -> str:
     "The catalogue entry of `name` as the text `synreal data info` prints."
     e = CATALOGUE[name]
@@ -161,6 +171,8 @@ def dataset_info(name: str) -> str:
     lines += [f'  DEAD:     {d}' for d in e.dead]
     lines += [f'  licence:  {e.licence}']
     lines += [f'  layout:   <data_root>/{l}'.replace('<folder>', entry_folder(name)) for l in e.layout]
+    lines += [f'  pickle:   <data_root>/{l}'.replace('<folder>', entry_folder(name)) for l in e.pickles]
+    lines += [f'  trust:    {_TRUST[bool(e.pickles)]}']
     lines += [f'  {k}:{" " * (9 - len(k))}{v}' for k, v in (('size', e.counts), ('do', e.steps), ('note', e.notes)) if v]
     lines += [f'  check:    synreal data verify {name} --data-root <data_root>',
               f'  prepare:  synreal data prepare {name} --data-root <data_root> --out <out>']

@@ -37,22 +37,29 @@ def manifest_files(name: str, data_root) -> list[Path]:
     return sorted(found)
 
 # %% ../../nbs/17_prepare.ipynb #b147a05c
-def check_manifest(name: str, data_root, update: bool = False) -> dict:
-    "Hash the files of `manifest_files`; write the manifest the first time (or with `update`), else compare."
+def check_manifest(name: str, data_root, update: bool = False, write: bool = True) -> dict:
+    "Hash the files of `manifest_files` and compare them with the manifest; write it only when `write` (the checks passed): the first time, or to accept changes with `update`."
     root = Path(data_root)
     path = root / MANIFEST_DIR / f'{name}.json'
     now = {str(p.relative_to(root)): dict(sha256=sha256_file(p), size=p.stat().st_size)
            for p in manifest_files(name, root)}
-    if update or not path.is_file():
-        write_json(path, dict(dataset=name, files=now))
-        return dict(path=str(path), status='written', files=len(now), changed=[], missing=[], new=[])
-    try: old = json.loads(path.read_text())['files']
-    except (OSError, ValueError, KeyError, TypeError) as e:
-        raise DatasetFormatError(f'cannot read the manifest ({e!r}): {path}\nHow to fix: delete it, or pass '
-                                 f'--update-manifest, to record the current files again.') from e
-    return dict(path=str(path), status='checked', files=len(now),
-                changed=sorted(k for k in now.keys() & old.keys() if now[k]['sha256'] != old[k]['sha256']),
-                missing=sorted(old.keys() - now.keys()), new=sorted(now.keys() - old.keys()))
+    write = write and bool(now)                          # an empty manifest would vouch for nothing
+    old = None
+    if path.is_file():
+        try: old = {k: v['sha256'] for k, v in json.loads(path.read_text())['files'].items()}
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
+            if not (update and write):
+                raise DatasetFormatError(f'cannot read the manifest ({e!r}): {path}\nHow to fix: delete it, or pass '
+                                         f'--update-manifest, to record the current files again.') from e
+            old = {}
+    diff = dict(changed=[], missing=[], new=[]) if old is None else dict(
+        changed=sorted(k for k in now.keys() & old.keys() if now[k]['sha256'] != old[k]),
+        missing=sorted(old.keys() - now.keys()), new=sorted(now.keys() - old.keys()))
+    if old is None: status = 'written' if write else 'not written'
+    elif update and any(diff.values()): status = 'updated' if write else 'not updated'
+    else: status = 'checked'
+    if status in ('written', 'updated'): write_json(path, dict(dataset=name, files=now))
+    return dict(path=str(path), status=status, files=len(now), **diff)
 
 # %% ../../nbs/17_prepare.ipynb #b6af2abd
 @dataclass
@@ -71,7 +78,9 @@ class VerifyReport:
                  *[f'  {s}: {n} samples' for s, n in self.counts.items()]]
         if e.counts: lines.append(f'  full release: {e.counts}')
         m = self.manifest
-        if m: lines.append(f"  manifest: {m['status']} {m['files']} file(s) in {m['path']}")
+        why = {'not written': ' (it records only a copy that passes)',
+               'not updated': ' (it accepts changes only in a copy that passes)'}
+        if m: lines.append(f"  manifest: {m['status']} {m['files']} file(s) in {m['path']}{why.get(m['status'], '')}")
         lines += [f'  PROBLEM: {p}' for p in self.problems]
         lines.append('  OK' if self.ok else f'  {len(self.problems)} problem(s)')
         return '\n'.join(lines)
@@ -86,7 +95,7 @@ def _size_problem(name: str, size: tuple, loader_kwargs: dict) -> str | None:
 
 def verify(name: str, data_root, splits=None, open_images: int = 8, update_manifest: bool = False,
            progress: bool = False, **loader_kwargs) -> VerifyReport:
-    "Check dataset `name` under `data_root`: loader-level layout and annotation checks, counts, images, manifest."
+    "Check dataset `name` under `data_root`: loader-level layout and annotation checks, counts, images, then the manifest."
     check_dataset_name(name)
     load, spec = get_loader(name), spec_of(name)
     root = resolve(data_root)
@@ -113,10 +122,13 @@ def verify(name: str, data_root, splits=None, open_images: int = 8, update_manif
                or np.shape(s['visible']) != (spec.num_keypoints,) or not np.isfinite(s['keypoint2d']).all()]
         if bad: report.problems.append(f'{split}: {len(bad)} sample(s) without {spec.num_keypoints} finite 2-D '
                                        f'keypoints, e.g. source ids {bad[:3]}')
-    report.manifest = check_manifest(name, root, update_manifest)
-    for kind in ('changed', 'missing'):
-        report.problems += [f'{kind} since the manifest was written: {root / p} (if this was deliberate, '
-                            f'rerun with --update-manifest)' for p in report.manifest[kind]]
+    # the manifest records (or accepts changes to) only a copy that passed every check above
+    report.manifest = m = check_manifest(name, root, update_manifest, write=report.ok)
+    hint = ('not accepted: --update-manifest accepts changes only when the other checks pass' if update_manifest
+            else 'if this was deliberate, rerun with --update-manifest')
+    if m['status'] != 'updated':
+        report.problems += [f'{kind} since the manifest was written: {root / p} ({hint})'
+                            for kind in ('changed', 'missing', 'new') for p in m[kind]]
     return report
 
 # %% ../../nbs/17_prepare.ipynb #6ec43022

@@ -8,7 +8,7 @@ import numpy as np
 from pathlib import Path
 from ...geometry import project, square_box, tight_box
 from ..catalogue import dataset_dir, dataset_error
-from .common import _array, _image_size, _unpickle
+from .common import _array, _image_size, safe_unpickle
 from .h3d import h3d_split
 
 # %% auto #0
@@ -42,7 +42,7 @@ def mvhand_intrinsics(width: int = 640, height: int = 480) -> np.ndarray:
 def read_mvhand_recording(folder: Path, root) -> dict:
     "Checked contents of one MVHand recording `<date>/`: `cam_to_root` (4,4,4) per view and Hand21 `joints` (N,21,3) in the root camera's frame, both in metres."
     date = folder.name
-    calib = _unpickle(folder / 'calib.pkl', 'MVHand calibration file', 'mvhand', root)
+    calib = safe_unpickle(folder / 'calib.pkl', 'MVHand calibration file', 'mvhand', root)
     cpath = folder / 'calib.pkl'
     if not isinstance(calib, dict) or sorted(map(str, calib)) != sorted(MVHAND_SERIALS):
         keys = sorted(map(str, calib)) if isinstance(calib, dict) else type(calib).__name__

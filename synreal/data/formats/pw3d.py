@@ -8,7 +8,7 @@ import numpy as np
 from pathlib import Path
 from ...geometry import project, square_box, tight_box
 from ..catalogue import dataset_dir, dataset_error
-from .common import _array, _image_size, _unpickle
+from .common import _array, _image_size, safe_unpickle
 from .mvhand import _pair_name
 from .surreal import SMPL_TO_BODY16
 
@@ -23,7 +23,7 @@ PW3D_SPLITS = {'train': 'train', 'validation': 'validation', 'val': 'validation'
 
 def read_pw3d_sequence(path: Path, root) -> dict:
     "Checked fields of one 3DPW `sequenceFiles/<split>/<seq>.pkl`: per actor SMPL-24 `joints` (N,24,3) and `valid` (N,), `cam_poses` (N,4,4), `K` (3,3)."
-    seq = _unpickle(path, '3DPW sequence file', 'pw3d', root)
+    seq = safe_unpickle(path, '3DPW sequence file', 'pw3d', root)
     if not isinstance(seq, dict): raise dataset_error(f'expected a dict, got {type(seq).__name__}', path, 'pw3d', root)
     missing = [k for k in ('jointPositions', 'cam_poses', 'campose_valid', 'cam_intrinsics') if k not in seq]
     if missing: raise dataset_error(f'3DPW sequence file lacks keys {missing} (has {sorted(map(str, seq))})', path, 'pw3d', root)

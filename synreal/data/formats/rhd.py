@@ -5,10 +5,9 @@
 # %% ../../../nbs/05_rhd.ipynb #5655aeef
 from __future__ import annotations
 import numpy as np
-import pickle
 from ...geometry import box_area, box_intersection, square_box, tight_box
 from ..catalogue import dataset_dir, dataset_error
-from .common import _entry_problem, _image_size
+from .common import _entry_problem, _image_size, safe_unpickle
 
 # %% auto #0
 __all__ = ['RHD_DIR', 'RHD_TO_HAND21', 'HAND21_TO_RHD', 'RHD_SPLITS', 'hand21_to_rhd', 'read_rhd_annotations', 'rhd_samples']
@@ -36,11 +35,7 @@ def read_rhd_annotations(root, split: str = 'train') -> dict:
     if split not in RHD_SPLITS: raise ValueError(f"RHD split must be one of {list(RHD_SPLITS)}, got {split!r}")
     folder = RHD_SPLITS[split]
     path = dataset_dir(root, 'rhd') / folder / f'anno_{folder}.pickle'
-    if not path.is_file(): raise dataset_error('RHD annotation file not found', path, 'rhd', root, missing=True)
-    try:
-        with open(path, 'rb') as f: anno = pickle.load(f)
-    except Exception as e:
-        raise dataset_error(f'cannot unpickle the RHD annotation file ({e!r})', path, 'rhd', root) from e
+    anno = safe_unpickle(path, 'RHD annotation file', 'rhd', root, encoding='ASCII')   # numpy arrays and containers only
     if not isinstance(anno, dict):
         raise dataset_error(f'expected a dict {{sample_id: {{xyz, uv_vis, K}}}}, got {type(anno).__name__}',
                             path, 'rhd', root)
