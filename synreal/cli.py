@@ -5,6 +5,7 @@
 # %% ../nbs/41_cli.ipynb #7d5c0658
 from __future__ import annotations
 import argparse
+import errno
 import json
 import sys
 from dataclasses import replace
@@ -28,6 +29,7 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument('--root', default=None, help='output folder (default: data/embedded/hands-<size>-seed<seed>)')
     e.add_argument('--size', default='default', choices=['default', 'smoke'])
     e.add_argument('--seed', type=int, default=0)
+    e.add_argument('--force', action='store_true', help='regenerate it even if it is there (a damaged copy)')
     e.add_argument('--task', default=None, help='generate the embedded data of this task instead (e.g. surreal2h36m, '
                                                 'rhd2mvhand, surreal2pw3d), in its default place')
     t = sub.add_parser('train', help='train one run (resumes an interrupted one, reads back a finished one)')
@@ -39,7 +41,7 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument('--device', default='auto')
     t.add_argument('--data-root', default=None, help='real datasets; default: the embedded benchmark')
     t.add_argument('--results-dir', default='results')
-    t.add_argument('--set', nargs='*', default=[], metavar='FIELD=VALUE',
+    t.add_argument('--set', action='extend', nargs='+', default=[], metavar='FIELD=VALUE',
                    help='override profile fields, e.g. --set batch_size=16 iters_per_epoch=50')
     t.add_argument('--quiet', action='store_true')
     i = sub.add_parser('info', help='alias of `synreal data info <dataset>`')
@@ -58,7 +60,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="passed to the dataset's loader, e.g. image_size=256 (FreiHAND), stride=5 (SURREAL)")
         c.add_argument('--quiet', action='store_true')
     v = dsub.choices['verify']
-    v.add_argument('--update-manifest', action='store_true', help='record the current files as the reference')
+    v.add_argument('--update-manifest', action='store_true', help='accept changed, missing and new files as the reference (only when every other check passes)')
     v.add_argument('--open-images', type=int, default=8, help='images decoded per split')
     pr = dsub.choices['prepare']
     pr.add_argument('--out', default='data/prepared', help='index and crops go to <out>/<dataset>/<split>/')
@@ -86,9 +88,15 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from synreal.data.catalogue import DatasetError
     try: return _run(args)
-    except (DatasetError, ValueError) as e:
+    except (DatasetError, ValueError, FileExistsError) as e:
         cmd = f"data {args.data_cmd}" if args.cmd == 'data' else args.cmd
         print(f"synreal {cmd}: {e}", file=sys.stderr); return 2
+    except OSError as e:   # a read-only folder or a full disk: say which path, and what to do
+        if e.errno not in (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC): raise
+        cause = 'the disk is full' if e.errno == errno.ENOSPC else 'it is not writable'
+        print(f"synreal {args.cmd}: cannot write {e.filename or 'a file'}: {cause}. Pass a folder you can write to "
+              f"(--results-dir, --root or --out), or free space; nothing already written was changed.", file=sys.stderr)
+        return 2
     finally:
         # leaving a gloo/NCCL group to the interpreter's shutdown can abort the process; close it first
         import torch.distributed as dist
@@ -97,22 +105,25 @@ def main(argv: list[str] | None = None) -> int:
 # %% ../nbs/41_cli.ipynb #9f0eeaa3
 def _run(args) -> int:
     if args.cmd in ('info', 'data'): return _data(args)
-    from synreal.config import RunConfig, get_profile
+    from synreal.config import RunConfig, get_profile, profile_changes
     from synreal.train import train_run
     from synreal.embedded.build import embedded_root
     from synreal.utils import resolve
     if args.cmd == 'embedded' and args.task:
         from synreal.tasks import get_task
-        root = get_task(args.task).prepare_embedded(args.size, args.seed)
+        root = get_task(args.task).prepare_embedded(args.size, args.seed, force=args.force)
         print(f'embedded benchmark of {args.task} at {root}'); return 0
     if args.cmd == 'embedded':
         from synreal.embedded.hands import HandBenchmarkConfig, make_hand_benchmark
         cfg = HandBenchmarkConfig.smoke() if args.size == 'smoke' else HandBenchmarkConfig()
         root = resolve(args.root) if args.root else embedded_root('hands', args.size, args.seed)
-        make_hand_benchmark(root, replace(cfg, seed=args.seed))
+        make_hand_benchmark(root, replace(cfg, seed=args.seed), force=args.force)
         print(f'embedded hand benchmark at {root}'); return 0
     overrides = {'device': args.device} | ({'epochs': args.epochs} if args.epochs else {}) | parse_overrides(args.set)
     cfg = RunConfig(args.task, args.method, args.seed, get_profile(args.profile, **overrides), args.data_root)
+    changed = profile_changes(cfg.profile, exclude=('device',))
+    if changed and not args.quiet:
+        print(f"settings that differ from profile {args.profile!r}: " + ', '.join(f'{k}={v!r}' for k, v in changed.items()))
     metrics = train_run(cfg, args.results_dir, progress=not args.quiet)
     print(json.dumps({'run_dir': str(cfg.run_dir(args.results_dir)),
                       'target_test': metrics['target_test']['pck_tllib'],

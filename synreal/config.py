@@ -6,13 +6,14 @@
 from __future__ import annotations
 import dataclasses
 import json
+import math
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from .utils import resolve
 from .data.augment import AugmentConfig
 
 # %% auto #0
-__all__ = ['PROFILES', 'Profile', 'get_profile', 'RunConfig']
+__all__ = ['POSITIVE', 'PROFILES', 'Profile', 'coerce_value', 'get_profile', 'profile_changes', 'RunConfig']
 
 # %% ../nbs/29_config.ipynb #d8a2ac84
 @dataclass
@@ -49,6 +50,30 @@ class Profile:
         rotation = task_rotation if self.rotation is None else self.rotation
         return AugmentConfig(rotation=rotation, scale=tuple(self.scale), color=self.color, blur=self.blur)
 
+# %% ../nbs/29_config.ipynb #aec86012
+def coerce_value(name: str, value, annotation: str, what: str = 'profile field'):
+    """`value` as the type `annotation` names ('int', 'float | None', 'tuple', ...), converting the strings a command
+    line or papermill passes ('0.001', '[8, 16]', 'true', 'None'); anything else is a ValueError naming `name`."""
+    types = [t.strip() for t in annotation.split('|')]
+    def fail(): raise ValueError(f"{what} {name}={value!r}: expected {annotation}. Pass e.g. {name}={_EXAMPLES[types[0]]}.")
+    if 'None' in types and (value is None or value in ('None', 'none', 'null')): return None
+    if isinstance(value, str) and types[0] in ('int', 'float', 'bool', 'tuple'):
+        try: value = json.loads(value.lower() if types[0] == 'bool' else value)
+        except json.JSONDecodeError: fail()
+    kind = types[0]
+    if kind == 'bool' and isinstance(value, bool): return value
+    if kind == 'int' and isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer():
+        return int(value)
+    if kind == 'float' and isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        return value
+    if kind == 'tuple' and isinstance(value, (list, tuple)): return tuple(value)
+    if kind == 'str' and isinstance(value, str): return value
+    fail()
+
+_EXAMPLES = {'int': '32', 'float': '0.001', 'bool': 'true', 'tuple': '[32, 64, 128]', 'str': 'narrow'}
+# settings that must be positive (a run with none of them would train nothing, or divide by zero)
+POSITIVE = ('epochs', 'batch_size', 'eval_batch_size', 'input_size', 'cache_size', 'head_width', 'lr')
+
 # %% ../nbs/29_config.ipynb #c83b200f
 PROFILES = {
     'smoke': Profile(name='smoke', benchmark='smoke', narrow_widths=(8, 16, 32), head_width=16,
@@ -66,7 +91,18 @@ def get_profile(name: str = 'cpu', **overrides) -> Profile:
     fields = {f.name for f in dataclasses.fields(Profile)}
     bad = set(overrides) - fields
     if bad: raise ValueError(f"Unknown profile field(s) {sorted(bad)}; the fields are {sorted(fields)}.")
-    return replace(PROFILES[name], **overrides)
+    kinds = {f.name: str(f.type) for f in dataclasses.fields(Profile)}
+    values = {k: coerce_value(k, v, kinds[k]) for k, v in overrides.items()}
+    for k in POSITIVE:
+        if k in values and not values[k] > 0: raise ValueError(f"profile field {k}={values[k]!r} must be positive.")
+    return replace(PROFILES[name], **values)
+
+# %% ../nbs/29_config.ipynb #d46091b4
+def profile_changes(p: Profile, exclude=()) -> dict:
+    "The fields of `p` that differ from the named profile it was made from (what a run prints before it starts)."
+    base = PROFILES[p.name]
+    return {f.name: getattr(p, f.name) for f in dataclasses.fields(Profile)
+            if f.name not in exclude and getattr(p, f.name) != getattr(base, f.name)}
 
 # %% ../nbs/29_config.ipynb #31d089a5
 @dataclass

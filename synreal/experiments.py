@@ -15,14 +15,14 @@ import torch
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from tqdm.auto import tqdm
-from .tasks import get_task, load_task_data
-from .config import RunConfig
-from .methods import canonical_method, get_method
+from .tasks import TASKS, get_task, load_task_data
+from .config import RunConfig, coerce_value
+from .methods import ALIASES, METHODS, canonical_method, get_method
 from .train import pick_device, train_run
 
 # %% auto #0
 __all__ = ['SMOKE_ARGS', 'git_commit', 'provenance', 'as_list', 'as_bool', 'as_dict', 'split_available', 'smoke_args',
-           'default_workers', 'run_grid']
+           'default_workers', 'check_grid', 'run_grid']
 
 # %% ../nbs/38_experiments.ipynb #d2ff0f42
 def git_commit(root=None) -> str:
@@ -57,12 +57,11 @@ def as_dict(x) -> dict:
 
 # %% ../nbs/38_experiments.ipynb #3cff456b
 def split_available(names, kind: str = 'task') -> tuple[list, list]:
-    "The names among `names` that exist and those that do not (yet) (`kind`: 'task' or 'method')."
+    """(`names`, []) when every name is a known task or method (`kind`); an unknown one is a ValueError naming the
+    choices (every task and method is in a literal table, so none is "not yet there")."""
     look = get_task if kind == 'task' else get_method
-    def ok(n):
-        try: look(n); return True
-        except ValueError: return False
-    return [n for n in names if ok(n)], [n for n in names if not ok(n)]
+    for n in names: look(n)
+    return list(names), []
 
 # %% ../nbs/38_experiments.ipynb #1451df93
 SMOKE_ARGS = dict(lifter_iters=20, stylenet_iters=5, size='tiny', pretrain_iters=2, pretrain_batch=4, rec_batch=4,
@@ -86,6 +85,20 @@ def default_workers(device: str = 'auto') -> int:
     "How many runs `run_grid` trains at once by default: one per CPU core (at most 4) on the CPU, one on a GPU."
     return 1 if pick_device(device).type == 'cuda' else max(1, min(4, os.cpu_count() or 1))
 
+# %% ../nbs/38_experiments.ipynb #93dee44c
+def check_grid(tasks, methods, seeds) -> tuple[list, list, list]:
+    """`tasks`, `methods` and `seeds` as lists, after checking every name and seed: an unknown task or method, or a
+    seed that is not a whole number, is a ValueError naming the parameter and its choices (nothing is written)."""
+    tasks, methods, seeds = as_list(tasks), as_list(methods), as_list(seeds)
+    for kind, names, table in (('tasks', tasks, TASKS), ('methods', methods, {**METHODS, **ALIASES})):
+        bad = [n for n in names if n not in table]
+        if bad or not names:
+            raise ValueError(f"{kind}: unknown {bad or 'empty list'}; choose from {sorted(table)}, e.g. -p {kind} '{json.dumps(sorted(table)[:1])}'")
+    try: seeds = [coerce_value('seeds', s, 'int', 'parameter') for s in seeds]
+    except ValueError: raise ValueError(f"seeds: {seeds!r} are not whole numbers; pass e.g. -p seeds '[0, 1, 2]'") from None
+    if not seeds: raise ValueError("seeds: the list is empty; pass e.g. -p seeds '[0, 1, 2]'")
+    return tasks, methods, seeds
+
 # %% ../nbs/38_experiments.ipynb #89bf8044
 def run_grid(tasks, methods, seeds, profile, data_root=None, results_dir='results', progress=True,
              method_args: dict | None = None, workers: int = 1, threads: int | None = None) -> dict:
@@ -94,6 +107,7 @@ def run_grid(tasks, methods, seeds, profile, data_root=None, results_dir='result
     `workers` > 1 trains that many runs at once, in separate processes sharing the CPU cores, on `threads` torch
     threads each (default: cores // workers); methods must be entries of `synreal.methods.METHODS`, since
     the workers import the package afresh."""
+    tasks, methods, seeds = check_grid(tasks, methods, seeds)   # before anything is written
     method_args = method_args or {}
     if profile.name == 'smoke':
         method_args = {m: {**a, **method_args.get(m, {})} for m, a in smoke_args(methods).items()}

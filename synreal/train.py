@@ -22,8 +22,8 @@ from .methods.base import Method, RunContext
 from .methods import canonical_method, get_method
 
 # %% auto #0
-__all__ = ['dist_info', 'init_distributed', 'barrier', 'average_gradients', 'all_reduce_sum', 'pick_device', 'evaluate',
-           'make_scheduler', 'build_model', 'run_schedule', 'train_run']
+__all__ = ['DIVERGED_LOSS', 'dist_info', 'init_distributed', 'barrier', 'average_gradients', 'all_reduce_sum', 'pick_device',
+           'evaluate', 'make_scheduler', 'build_model', 'config_mismatch', 'run_schedule', 'RunDiverged', 'train_run']
 
 # %% ../nbs/37_train.ipynb #d49cd8de
 def dist_info() -> tuple[int, int]:
@@ -110,16 +110,30 @@ def build_model(task: str, profile: Profile) -> PosePredictor:
     return PosePredictor(get_task(task).spec.num_keypoints, profile.backbone, profile.weights,
                          profile.head_width, profile.narrow_widths)
 
+# %% ../nbs/37_train.ipynb #22dc1ef6
+def _differences(old, new, prefix: str = '') -> list[str]:
+    "'key: old there, new here' for every leaf that differs between two configs."
+    if isinstance(old, dict) and isinstance(new, dict):
+        return [d for k in sorted(set(old) | set(new)) for d in _differences(old.get(k), new.get(k), f'{prefix}{k}.')]
+    return [] if old == new else [f'{prefix[:-1]}: {old!r} there, {new!r} here']
+
+def config_mismatch(run_dir: Path, old: dict, new: dict, finished: bool) -> str:
+    "What differs between the run kept in `run_dir` and the one asked for, and how to go on without losing it."
+    what = 'a finished run' if finished else 'an unfinished run'
+    hint = (f" To read those runs back, pass data_root={old.get('data_root')!r}." if old.get('data_root') != new.get('data_root')
+            else '')
+    return (f"{run_dir} holds {what} with other settings ({'; '.join(_differences(old, new))}). It is kept as it is: "
+            f"to train these settings, pass another results_dir (e.g. results_dir='results-new').{hint}")
+
 # %% ../nbs/37_train.ipynb #3eac0e3c
 def _check_or_write_config(run_dir: Path, config: dict, write: bool = True) -> dict | None:
     "The finished metrics of an identical run, None if there are none; an error if the folder holds another config."
     cfg_path, metrics_path = run_dir / 'config.json', run_dir / 'metrics.json'
     if cfg_path.exists():
         old = json.loads(cfg_path.read_text())
-        if old != config:
-            diff = sorted(k for k in config if old.get(k) != config[k])
-            raise ValueError(f"{run_dir} holds a run with a different config (differing keys: {diff}). Delete that "
-                             f"folder to retrain it, or pass another results_dir.")
+        if old != config and (run_dir / 'diverged.json').exists() and not metrics_path.exists():
+            for stale in ('checkpoint.pt', 'log.jsonl', 'diverged.json'): (run_dir / stale).unlink(missing_ok=True)
+        elif old != config: raise ValueError(config_mismatch(run_dir, old, config, metrics_path.exists()))
         if metrics_path.exists(): return json.loads(metrics_path.read_text())
     if write: write_json(cfg_path, config)
     return None
@@ -135,7 +149,7 @@ def _start_from(cfg: RunConfig, model: PosePredictor, device: torch.device, resu
     "Load into `model` the weights of the finished run of `cfg`'s `init_from` method, training that run first if missing."
     init = replace(cfg, method=get_method(cfg.method).init_from, method_args={})
     train_run(init, results_dir, data, progress)
-    ck = torch.load(init.run_dir(results_dir) / 'checkpoint.pt', map_location=device, weights_only=False)
+    ck = torch.load(init.run_dir(results_dir) / 'checkpoint.pt', map_location=device, weights_only=True)
     model.load_state_dict(ck['model'])
 
 # %% ../nbs/37_train.ipynb #0eddf79a
@@ -166,12 +180,19 @@ def _optimiser(ctx: RunContext, n_iters: int, run_dir: Path, progress: bool) -> 
     sched = make_scheduler(opt, p, n_iters)
     start, ckpt_path = 0, run_dir / 'checkpoint.pt'
     if ckpt_path.exists():
-        ck = torch.load(ckpt_path, map_location=ctx.device, weights_only=False)
+        ck = torch.load(ckpt_path, map_location=ctx.device, weights_only=True)
         ctx.model.load_state_dict(ck['model']); opt.load_state_dict(ck['optimizer']); sched.load_state_dict(ck['scheduler'])
         for k, v in ck['state'].items(): ctx.state[k].load_state_dict(v)
         start = ck['epoch']
         if progress: print(f"resuming {run_dir} after epoch {start}")
     return opt, sched, start
+
+# %% ../nbs/37_train.ipynb #99a409ca
+# a heatmap loss is of order 1e-3 to 1; one past this bound (or not finite) means the run has diverged
+DIVERGED_LOSS = 1e4
+
+class RunDiverged(ValueError):
+    "A run whose loss became non-finite or exceeded `DIVERGED_LOSS`: it stops, and writes no metrics."
 
 # %% ../nbs/37_train.ipynb #1cff1b83
 def _train_epoch(ctx: RunContext, opt, sched, epoch: int, n_positions: int, n_iters: int, progress: bool) -> dict:
@@ -190,12 +211,17 @@ def _train_epoch(ctx: RunContext, opt, sched, epoch: int, n_positions: int, n_it
         idx = order[it * p.batch_size:(it + 1) * p.batch_size][rank::world].tolist()
         with torch.autocast(device.type, torch.bfloat16, enabled=p.amp and device.type == 'cuda'):
             loss, logs = ctx.method.loss(ctx, idx, g, epoch)
+        value = loss.item()
+        if not math.isfinite(value) or value > DIVERGED_LOSS:
+            raise RunDiverged(f"{cfg.method} seed{cfg.seed} diverged at epoch {epoch + 1}, step {it + 1}: loss {value:.3g}. "
+                              f"Lower the learning rate (lr={p.lr:g}) or check the method's arguments; this run wrote "
+                              f"no metrics.json, and a run with other settings may reuse its folder.")
         opt.zero_grad(set_to_none=True); loss.backward()
         average_gradients([q for grp in opt.param_groups for q in grp['params']])
         opt.step()
         if p.schedule == 'onecycle': sched.step()
-        for k, v in {'loss': loss.item(), **logs}.items(): sums[k] = sums.get(k, 0.0) + float(v)
-        bar.set_postfix(loss=f'{loss.item():.2e}')
+        for k, v in {'loss': value, **logs}.items(): sums[k] = sums.get(k, 0.0) + float(v)
+        bar.set_postfix(loss=f'{value:.2e}')
     if p.schedule == 'multistep': sched.step()
     ctx.method.end_epoch(ctx, epoch)
     return sums
@@ -206,9 +232,10 @@ def _save_epoch(ctx: RunContext, opt, sched, epoch: int, losses: dict, run_dir: 
     save_checkpoint(run_dir / 'checkpoint.pt', {'model': ctx.model.state_dict(), 'optimizer': opt.state_dict(),
                                                 'scheduler': sched.state_dict(), 'epoch': epoch + 1,
                                                 'state': {k: v.state_dict() for k, v in ctx.state.items()}})
+    finite = {k: v if math.isfinite(v) else None for k, v in losses.items()}   # the log stays strict JSON
     with open(run_dir / 'log.jsonl', 'a') as f:
-        f.write(json.dumps({'epoch': epoch + 1, **losses, 'lr': opt.param_groups[0]['lr'],
-                            'seconds': round(time.time() - t0, 2)}) + '\n')
+        f.write(json.dumps({'epoch': epoch + 1, **finite, 'lr': opt.param_groups[0]['lr'],
+                            'seconds': round(time.time() - t0, 2)}, allow_nan=False) + '\n')
 
 # %% ../nbs/37_train.ipynb #e8846454
 def _final_metrics(ctx: RunContext, config: dict, run_dir: Path, t0: float) -> dict:
@@ -245,7 +272,11 @@ def train_run(cfg: RunConfig, results_dir='results', data: dict | None = None, p
     opt, sched, start = _optimiser(ctx, n_iters, run_dir, progress)
     t0 = time.time()
     for epoch in range(start, p.epochs if max_epochs is None else min(p.epochs, max_epochs)):
-        sums = _train_epoch(ctx, opt, sched, epoch, n_positions, n_iters, progress)
+        try: sums = _train_epoch(ctx, opt, sched, epoch, n_positions, n_iters, progress)
+        except RunDiverged as e:
+            if main: write_json(run_dir / 'diverged.json', {'epoch': epoch + 1, 'reason': str(e)})
+            if world == 1: lock.release()
+            raise
         if main:   # rank 0 writes; the losses it logs are its own shard's
             _save_epoch(ctx, opt, sched, epoch, {k: v / n_iters for k, v in sums.items()}, run_dir, t0)
         barrier()

@@ -89,6 +89,19 @@ def test_cli_info_all_eight_and_alias():
     assert r.returncode == 0 and r.stdout.strip() in out                # the script earlier notes named
 
 
+def test_info_and_readme_name_the_pickles_and_ask_for_trust():
+    out = {n: synreal_cmd('data', 'info', n).stdout for n in ('rhd', 'mvhand', 'pw3d', 'lsp')}
+    readme = (ROOT / 'data_scripts/README.md').read_text()
+    pickles = {'rhd': 'RHD_published_v2/{training,evaluation}/anno_*.pickle', 'mvhand': 'MVHand/<date>/calib.pkl',
+               'pw3d': '3DPW/sequenceFiles/{train,validation,test}/<seq>.pkl'}
+    for name, path in pickles.items():
+        assert f'pickle:   <data_root>/{path}' in out[name] and f'`{path}`' in readme
+        assert 'trust:' in out[name] and 'pass only a --data-root you trust' in out[name]
+    assert 'MVHand/<date>/<date>manoParam.pkl (never opened)' in out['mvhand']
+    assert 'pickle:' not in out['lsp'] and 'no pickles' in out['lsp']
+    assert '## Pickles: only use a `DIR` you trust' in readme and 'safe_unpickle' in readme
+
+
 def test_verify_and_manifest_detect_a_changed_file(tmp_path):
     from synreal.data.prepare import verify
     write_freihand(tmp_path)

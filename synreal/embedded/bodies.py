@@ -455,7 +455,7 @@ def sequence_id(sample: dict) -> str:
     return sample['sequence']
 
 # %% ../../nbs/21_bodies.ipynb #26bc1212
-def prepare_embedded_bodies(benchmark: str = 'default', seed: int = 0, progress: bool = True) -> Path:
-    "Generate the embedded body benchmark if it is missing (a no-op when it exists); return its root."
+def prepare_embedded_bodies(benchmark: str = 'default', seed: int = 0, progress: bool = True, force: bool = False) -> Path:
+    "Generate the embedded body benchmark if it is missing (a no-op when it exists; `force`: regenerate it); return its root."
     cfg = replace(BodyBenchmarkConfig.smoke() if benchmark == 'smoke' else BodyBenchmarkConfig(), seed=seed)
-    return locked_generate(embedded_root('bodies', benchmark, seed), lambda root: make_body_benchmark(root, cfg, progress=progress))
+    return locked_generate(embedded_root('bodies', benchmark, seed), lambda root: make_body_benchmark(root, cfg, progress=progress, force=force))

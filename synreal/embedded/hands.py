@@ -540,8 +540,8 @@ def make_hand_benchmark(root, cfg: HandBenchmarkConfig | None = None, progress: 
     return paths
 
 # %% ../../nbs/20_hands.ipynb #957d141d
-def prepare_embedded_hands(benchmark: str = 'default', seed: int = 0, progress: bool = True) -> Path:
-    "Generate the embedded hand benchmark if it is missing (a no-op when it exists); return its root."
+def prepare_embedded_hands(benchmark: str = 'default', seed: int = 0, progress: bool = True, force: bool = False) -> Path:
+    "Generate the embedded hand benchmark if it is missing (a no-op when it exists; `force`: regenerate it); return its root."
     cfg = replace(HandBenchmarkConfig.smoke() if benchmark == 'smoke' else HandBenchmarkConfig(), seed=seed)
     return locked_generate(embedded_root('hands', benchmark, seed),
-                           lambda root: make_hand_benchmark(root, cfg, progress=progress))
+                           lambda root: make_hand_benchmark(root, cfg, progress=progress, force=force))

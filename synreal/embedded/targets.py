@@ -421,17 +421,17 @@ def make_pw3d_benchmark(root, cfg: PW3DBenchmarkConfig | None = None, source: Pa
                        (cfg.train_sequences + cfg.test_sequences) * cfg.frames, source, progress, force)
 
 # %% ../../nbs/22_targets.ipynb #f47e3f77
-def prepare_embedded_mvhand(benchmark: str = 'default', seed: int = 0, progress: bool = True) -> Path:
+def prepare_embedded_mvhand(benchmark: str = 'default', seed: int = 0, progress: bool = True, force: bool = False) -> Path:
     "The root of the embedded rhd2mvhand task: the MVHand-like target, and a link to the embedded hands' RHD (generated if missing)."
-    source = prepare_embedded_hands(benchmark, seed, progress) / RHD_DIR
+    source = prepare_embedded_hands(benchmark, seed, progress, force) / RHD_DIR
     cfg = replace(MVHandBenchmarkConfig.smoke() if benchmark == 'smoke' else MVHandBenchmarkConfig(), seed=seed)
     return locked_generate(embedded_root('mvhand', benchmark, seed),
-                           lambda root: make_mvhand_benchmark(root, cfg, source, progress=progress))
+                           lambda root: make_mvhand_benchmark(root, cfg, source, progress=progress, force=force))
 
 # %% ../../nbs/22_targets.ipynb #fa48dbb7
-def prepare_embedded_pw3d(benchmark: str = 'default', seed: int = 0, progress: bool = True) -> Path:
+def prepare_embedded_pw3d(benchmark: str = 'default', seed: int = 0, progress: bool = True, force: bool = False) -> Path:
     "The root of the embedded surreal2pw3d task: the 3DPW-like target, and a link to the embedded bodies' SURREAL (generated if missing)."
-    source = prepare_embedded_bodies(benchmark, seed, progress) / SURREAL_DIR
+    source = prepare_embedded_bodies(benchmark, seed, progress, force) / SURREAL_DIR
     cfg = replace(PW3DBenchmarkConfig.smoke() if benchmark == 'smoke' else PW3DBenchmarkConfig(), seed=seed)
     return locked_generate(embedded_root('pw3d', benchmark, seed),
-                           lambda root: make_pw3d_benchmark(root, cfg, source, progress=progress))
+                           lambda root: make_pw3d_benchmark(root, cfg, source, progress=progress, force=force))

@@ -45,7 +45,7 @@ def small_autoencoder(width: int = 32) -> tuple[nn.Module, nn.Module]:
 def vgg_autoencoder(vgg_path) -> tuple[nn.Module, nn.Module]:
     "UniFrame's encoder (VGG-19 up to relu4_1, frozen, from a local `state_dict`) and a mirrored decoder."
     import torchvision
-    vgg = torchvision.models.vgg19(); vgg.load_state_dict(torch.load(vgg_path, map_location='cpu'))
+    vgg = torchvision.models.vgg19(); vgg.load_state_dict(torch.load(vgg_path, map_location='cpu', weights_only=True))
     enc = vgg.features[:21].requires_grad_(False)
     up = lambda: nn.Upsample(scale_factor=2, mode='nearest')
     dec = nn.Sequential(_conv(512, 256), up(), _conv(256, 256), _conv(256, 256), _conv(256, 256), _conv(256, 128),
