@@ -81,8 +81,8 @@ def heatmap_targets(keypoints: torch.Tensor,  # [..., K, 2] (x, y) in input pixe
     sigma = default_sigma(heatmap_size) if sigma is None else sigma
     radius = int(sigma * 3)  # TLlib's tmp_size; the window is 2*radius+1 wide
     mu = torch.trunc(keypoints / (input_size / heatmap_size) + 0.5)
-    # the window [mu - radius, mu + radius] must touch the heatmap for the joint to count
-    inside = ((mu - radius < heatmap_size) & (mu + radius + 1 >= 0)).all(-1)
+    # TLlib: a joint counts only when its quantised centre lies on the heatmap (a window that merely touches it is not enough)
+    inside = ((mu >= 0) & (mu < heatmap_size)).all(-1)
     weights = visible.to(keypoints.dtype) * inside
     grid = torch.arange(heatmap_size, device=keypoints.device, dtype=keypoints.dtype)
     dx, dy = grid - mu[..., 0:1], grid - mu[..., 1:2]          # [..., K, h]

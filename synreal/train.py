@@ -173,19 +173,19 @@ def _run_context(cfg: RunConfig, method: Method, task, device: torch.device, run
 
 # %% ../nbs/37_train.ipynb #d488fc26
 def _optimiser(ctx: RunContext, n_iters: int, run_dir: Path, progress: bool) -> tuple:
-    """(Adam over the method's parameters, its scheduler, the first epoch to train): 0, or the checkpoint's epoch
-    after restoring the model, the optimiser, the scheduler and `ctx.state` from it."""
+    """(Adam over the method's parameters, its scheduler, the first epoch to train, the seconds already trained): 0
+    and 0, or the checkpoint's after restoring the model, the optimiser, the scheduler and `ctx.state` from it."""
     p = ctx.profile
     opt = torch.optim.Adam(ctx.method.parameters(ctx), lr=p.lr, weight_decay=p.weight_decay)
     sched = make_scheduler(opt, p, n_iters)
-    start, ckpt_path = 0, run_dir / 'checkpoint.pt'
+    start, seconds, ckpt_path = 0, 0.0, run_dir / 'checkpoint.pt'
     if ckpt_path.exists():
         ck = torch.load(ckpt_path, map_location=ctx.device, weights_only=True)
         ctx.model.load_state_dict(ck['model']); opt.load_state_dict(ck['optimizer']); sched.load_state_dict(ck['scheduler'])
         for k, v in ck['state'].items(): ctx.state[k].load_state_dict(v)
-        start = ck['epoch']
+        start, seconds = ck['epoch'], ck.get('seconds', 0.0)   # older checkpoints did not record the time
         if progress: print(f"resuming {run_dir} after epoch {start}")
-    return opt, sched, start
+    return opt, sched, start, seconds
 
 # %% ../nbs/37_train.ipynb #99a409ca
 # a heatmap loss is of order 1e-3 to 1; one past this bound (or not finite) means the run has diverged
@@ -231,6 +231,7 @@ def _save_epoch(ctx: RunContext, opt, sched, epoch: int, losses: dict, run_dir: 
     "Rank 0's record of a finished epoch: the checkpoint a resumed run starts from, and a line of `log.jsonl`."
     save_checkpoint(run_dir / 'checkpoint.pt', {'model': ctx.model.state_dict(), 'optimizer': opt.state_dict(),
                                                 'scheduler': sched.state_dict(), 'epoch': epoch + 1,
+                                                'seconds': time.time() - t0,   # of every process of the run so far
                                                 'state': {k: v.state_dict() for k, v in ctx.state.items()}})
     finite = {k: v if math.isfinite(v) else None for k, v in losses.items()}   # the log stays strict JSON
     with open(run_dir / 'log.jsonl', 'a') as f:
@@ -269,8 +270,8 @@ def train_run(cfg: RunConfig, results_dir='results', data: dict | None = None, p
     ctx = _run_context(cfg, method, task, device, run_dir, results_dir, data, progress)
     p = ctx.profile                                             # what this run trains for (`run_schedule`)
     n_positions, n_iters = method.epoch_size(ctx), method.iters_per_epoch(ctx)
-    opt, sched, start = _optimiser(ctx, n_iters, run_dir, progress)
-    t0 = time.time()
+    opt, sched, start, seconds = _optimiser(ctx, n_iters, run_dir, progress)
+    t0 = time.time() - seconds            # train_seconds counts the earlier processes of a resumed run too
     for epoch in range(start, p.epochs if max_epochs is None else min(p.epochs, max_epochs)):
         try: sums = _train_epoch(ctx, opt, sched, epoch, n_positions, n_iters, progress)
         except RunDiverged as e:
