@@ -205,7 +205,7 @@ def how_to_fix(dataset: str, root) -> str:
     # datasets without an embedded counterpart (LSP, FreiHAND) get only the real-data hint
     cmd = d.embedded
     embedded = (f"for the embedded benchmark, pass no data_root (it is generated on first use) or run "
-                f"`{cmd.format(root=root)}`; ") if cmd else ''
+                f"`{cmd.format(root=root)}` (a damaged copy: add --force to regenerate it); ") if cmd else ''
     return (f"How to fix: {embedded}for the real {d.short} data, see data_scripts/README.md "
             f"({d.short}: {d.fix.format(root=root)}).")
 
