@@ -10,11 +10,12 @@ import numpy as np
 import torch
 from matplotlib.lines import Line2D
 from ..keypoints import FINGER_COLOURS, KeypointSpec, SIDE_COLOURS, draw_skeleton
+from ..utils import atomic_write
 from ..data.dataset import KeypointDataset
 
 # %% auto #0
 __all__ = ['flow_to_rgb', 'show_reconstruction', 'spread', 'skeleton_legend', 'show_dataset', 'facing', 'facing_camera',
-           'left_right_check']
+           'left_right_check', 'save_figure']
 
 # %% ../../nbs/40_figures.ipynb #6d1dc2f0
 def flow_to_rgb(displacement: torch.Tensor, max_norm: float | None = None) -> torch.Tensor:
@@ -141,3 +142,10 @@ def left_right_check(samples: list[dict], spec: KeypointSpec) -> dict | None:
         dx = kp2[front, spec.names.index(f'l_{part}'), 0] - kp2[front, spec.names.index(f'r_{part}'), 0]
         out[f'left {part} on image right'] = float((dx > 0).mean()) if front.any() else float('nan')
     return out
+
+# %% ../../nbs/40_figures.ipynb #564a3923
+def save_figure(fig, out_dir, name: str, exts=('png', 'pdf'), **savefig_kwargs) -> dict:
+    "Save `fig` as `<out_dir>/<name>.<ext>` for each of `exts`, atomically; return the paths."
+    out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
+    return {ext: atomic_write(out / f'{name}.{ext}', lambda tmp, ext=ext: fig.savefig(tmp, format=ext, **savefig_kwargs))
+            for ext in exts}

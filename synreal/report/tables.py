@@ -9,6 +9,7 @@ import math
 import pandas as pd
 from dataclasses import dataclass
 from pathlib import Path
+from ..utils import atomic_write
 from ..config import Profile, RunConfig
 
 # %% auto #0
@@ -104,12 +105,12 @@ def to_markdown(df: pd.DataFrame) -> str:
 
 # %% ../../nbs/39_tables.ipynb #d0f033b4
 def write_table(df: pd.DataFrame, out_dir, name: str) -> dict:
-    "Write `df` as `<name>.md`, `.csv` and `.tex` under `out_dir`; return the paths."
+    "Write `df` as `<name>.md`, `.csv` and `.tex` under `out_dir`, each atomically (a reader never sees half a table)."
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
     paths = {'md': out / f'{name}.md', 'csv': out / f'{name}.csv', 'tex': out / f'{name}.tex'}
-    paths['md'].write_text(to_markdown(df))
-    df.to_csv(paths['csv'])
-    paths['tex'].write_text(df.to_latex(escape=True))
+    atomic_write(paths['md'], lambda tmp: Path(tmp).write_text(to_markdown(df)))
+    atomic_write(paths['csv'], lambda tmp: df.to_csv(tmp))
+    atomic_write(paths['tex'], lambda tmp: Path(tmp).write_text(df.to_latex(escape=True)))
     return paths
 
 # %% ../../nbs/39_tables.ipynb #80e5e013
