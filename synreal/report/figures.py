@@ -4,6 +4,7 @@
 
 # %% ../../nbs/40_figures.ipynb #878bff56
 from __future__ import annotations
+from pathlib import Path
 import math
 import matplotlib.pyplot as plt
 import numpy as np
