@@ -10,13 +10,7 @@ import json
 import sys
 from dataclasses import replace
 from pathlib import Path
-from .utils import resolve
-from .data.catalogue import DATASET_NAMES, DatasetError
-from .embedded.build import embedded_root
-from .embedded.hands import HandBenchmarkConfig, make_hand_benchmark
-from .tasks import get_task
-from .config import RunConfig, get_profile
-from .train import train_run
+from .data.catalogue import DATASET_NAMES
 
 # %% auto #0
 __all__ = ['parse_overrides', 'main']
