@@ -21,7 +21,8 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest='cmd', required=True)
     e = sub.add_parser('embedded', help='generate the embedded hand benchmark (RHD and H3D_crop formats)')
     e.add_argument('--root', default=None, help='output folder (default: data/embedded/hands-<size>-seed<seed>)')
-    e.add_argument('--size', default='default', choices=['default', 'smoke'])
+    e.add_argument('--size', default=None, choices=['default', 'smoke'],
+                   help='default: the size already at --root (so --force repairs it), else default')
     e.add_argument('--seed', type=int, default=0)
     e.add_argument('--force', action='store_true', help='regenerate it even if it is there (a damaged copy)')
     e.add_argument('--task', default=None, help='generate the embedded data of this task instead (e.g. surreal2h36m, '
@@ -105,13 +106,14 @@ def _run(args) -> int:
     from synreal.utils import resolve
     if args.cmd == 'embedded' and args.task:
         from synreal.tasks import get_task
-        root = get_task(args.task).prepare_embedded(args.size, args.seed, force=args.force)
+        root = get_task(args.task).prepare_embedded(args.size or 'default', args.seed, force=args.force)
         print(f'embedded benchmark of {args.task} at {root}'); return 0
     if args.cmd == 'embedded':
-        from synreal.embedded.hands import HandBenchmarkConfig, make_hand_benchmark
-        cfg = HandBenchmarkConfig.smoke() if args.size == 'smoke' else HandBenchmarkConfig()
-        root = resolve(args.root) if args.root else embedded_root('hands', args.size, args.seed)
-        make_hand_benchmark(root, replace(cfg, seed=args.seed), force=args.force)
+        from synreal.embedded.hands import HandBenchmarkConfig, make_hand_benchmark, existing_config
+        root = resolve(args.root) if args.root else embedded_root('hands', args.size or 'default', args.seed)
+        cfg = existing_config(root) if args.size is None else None    # repair what is there, at its own size
+        if cfg is None: cfg = replace(HandBenchmarkConfig.smoke() if args.size == 'smoke' else HandBenchmarkConfig(), seed=args.seed)
+        make_hand_benchmark(root, cfg, force=args.force)
         print(f'embedded hand benchmark at {root}'); return 0
     overrides = {'device': args.device} | ({'epochs': args.epochs} if args.epochs else {}) | parse_overrides(args.set)
     cfg = RunConfig(args.task, args.method, args.seed, get_profile(args.profile, **overrides), args.data_root)

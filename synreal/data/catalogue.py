@@ -4,6 +4,7 @@
 
 # %% ../../nbs/03_catalogue.ipynb #5f5e64d3
 from __future__ import annotations
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -204,6 +205,9 @@ def how_to_fix(dataset: str, root) -> str:
     d = CATALOGUE[dataset]
     # datasets without an embedded counterpart (LSP, FreiHAND) get only the real-data hint
     cmd = d.embedded
+    if cmd and '--task' in cmd:   # a task's benchmark lives in data/embedded/<kind>-<size>-seed<k>: regenerate that one
+        m = re.search(r'-(smoke|default)-seed(\d+)$', Path(str(root)).name)
+        cmd += f' --size {m[1]} --seed {m[2]}' if m else ''
     embedded = (f"for the embedded benchmark, pass no data_root (it is generated on first use) or run "
                 f"`{cmd.format(root=root)}` (a damaged copy: add --force to regenerate it); ") if cmd else ''
     return (f"How to fix: {embedded}for the real {d.short} data, see data_scripts/README.md "

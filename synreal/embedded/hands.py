@@ -31,7 +31,7 @@ __all__ = ['FINGERS', 'MCP', 'TIPS', 'CHAIN_BASE', 'BONE_LENGTH', 'CHAIN_RADIUS'
            'push_off_image', 'hand_capsules', 'joint_visibility', 'HandBenchmarkConfig', 'sample_source',
            'render_source', 'crop_boxes', 'crop_intrinsics', 'annotation_gap', 'sample_target', 'object_capsule',
            'render_target', 'benchmark_paths', 'write_rhd_split', 'target_name', 'write_h3d', 'make_hand_benchmark',
-           'prepare_embedded_hands']
+           'existing_config', 'prepare_embedded_hands']
 
 # %% ../../nbs/20_hands.ipynb #4d0960b4
 FINGERS = ('thumb', 'index', 'middle', 'ring', 'little')
@@ -538,6 +538,13 @@ def make_hand_benchmark(root, cfg: HandBenchmarkConfig | None = None, progress: 
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return paths
+
+# %% ../../nbs/20_hands.ipynb #ad6054b4
+def existing_config(root) -> HandBenchmarkConfig | None:
+    "The config of the embedded hand benchmark already under `root` (from its marker), or None."
+    marker = _read_marker(Path(root), MARKER)
+    if not marker or not marker.get('config'): return None
+    return HandBenchmarkConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in marker['config'].items()})
 
 # %% ../../nbs/20_hands.ipynb #957d141d
 def prepare_embedded_hands(benchmark: str = 'default', seed: int = 0, progress: bool = True, force: bool = False) -> Path:
