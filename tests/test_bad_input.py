@@ -198,6 +198,19 @@ def test_read_only_results_dir(tmp_path):
         results.chmod(stat.S_IRWXU)
 
 
+def test_unwritable_or_full_disk_names_the_path(tmp_path, monkeypatch, capsys):
+    "The same handler where permissions cannot be taken away (root): the first write fails as a read-only or full disk does."
+    import errno
+    from synreal import cli, utils
+    for code, words in ((errno.EACCES, 'not writable'), (errno.ENOSPC, 'disk is full')):
+        def refuse(path, write_fn, code=code): raise OSError(code, os.strerror(code), str(path))
+        monkeypatch.setattr(utils, 'atomic_write', refuse)
+        monkeypatch.setattr('synreal.train.write_json', lambda path, obj: refuse(path, None))
+        rc = cli.main(['train', '--profile', 'smoke', '--results-dir', str(tmp_path / 'r'), '--quiet'])
+        err = capsys.readouterr().err
+        assert rc == 2 and words in err and str(tmp_path / 'r') in err and 'results-dir' in err, err
+
+
 # 8. TLlib's target rule -----------------------------------------------------------------------------------------------
 
 def tllib_generate_target(joints, joints_vis, heatmap_size: int, sigma, image_size: int):
