@@ -66,6 +66,7 @@ def _parser() -> argparse.ArgumentParser:
     pr.add_argument('--max-items', type=int, default=None, help='stop after this many new crops (resume later)')
     return p
 
+# %% ../nbs/41_cli.ipynb #3f11a3bd
 def parse_overrides(items: list[str]) -> dict:
     "`['lr=1e-3', 'narrow_widths=[8,16]']` -> `{'lr': 0.001, 'narrow_widths': (8, 16)}` (JSON values, else strings)."
     out = {}
