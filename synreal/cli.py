@@ -167,4 +167,5 @@ def _data(args) -> int:
 
 # %% ../nbs/41_cli.ipynb #e548ded6
 #| eval: false
-if __name__ == '__main__': sys.exit(main())   # `python -m synreal.cli` as the console script
+# `python -m synreal.cli` as the console script (not when a notebook kernel, whose __name__ is '__main__' too, runs this)
+if __name__ == '__main__' and 'ipykernel' not in sys.modules: sys.exit(main())
