@@ -42,7 +42,7 @@ from synreal.losses import joints_mse_loss, masked_mse
 from synreal.models.stylenet import stylize
 from synreal.methods.base import RunContext
 from synreal.methods.pseudo import (confidence_mask, ema_update, kinematic_mask, pretrain_loss, reproject,
-                                    strategy_masks)
+                                    strategy_masks, _views_augments)
 from synreal.methods import get_method
 from synreal.train import build_model, pick_device
 from synreal.methods.rec import reconstruct
@@ -102,7 +102,7 @@ def reference_heatmaps(kp: np.ndarray, vis: np.ndarray, input_size: int, hm: int
     for j in range(K):
         mx, my = int(kp[j, 0] / stride + 0.5), int(kp[j, 1] / stride + 0.5)
         ul, br = (mx - tmp, my - tmp), (mx + tmp + 1, my + tmp + 1)
-        if ul[0] >= hm or ul[1] >= hm or br[0] < 0 or br[1] < 0: weight[j] = 0
+        if mx >= hm or my >= hm or mx < 0 or my < 0: weight[j] = 0     # TLlib: the centre must lie on the map
         if weight[j] <= 0: continue
         gx = max(0, -ul[0]), min(br[0], hm) - ul[0]; gy = max(0, -ul[1]), min(br[1], hm) - ul[1]
         ix = max(0, ul[0]), min(br[0], hm); iy = max(0, ul[1]), min(br[1], hm)
@@ -193,7 +193,7 @@ def reference_pseudo_loss(ctx, method, idx, g):
     model, teacher, net, lifter = ctx.model, ctx.state['teacher'], ctx.state['stylenet'], ctx.state['lifter']
     tgt, hm, sigma = ctx.data['target_train'], ctx.heatmap_size, _sigma(ctx)
     ema_update(teacher, model, a['ema_decay'])
-    strong, weak = method._augments(ctx, a)
+    strong, weak = _views_augments(ctx, a)
     x_stu, m_stu = reference_views(tgt, idx, p.input_size, strong, g)
     x_tea, m_tea = reference_views(tgt, idx, p.input_size, weak, g)
     x_stu, x_tea = x_stu.to(dev), x_tea.to(dev)
