@@ -42,6 +42,7 @@ class Profile:
     sigma: float | None = 2.0         # heatmap Gaussian sigma in heatmap px; None: 2 * heatmap_size / 64 (TLlib)
     amp: bool = False                 # bf16 autocast on CUDA (ignored on the CPU)
     channels_last: bool = False       # NHWC memory format on CUDA (no gain measured on the CPU)
+    cpu_bf16: bool = False            # on a CPU with bf16 matrix units (AMX, AVX512-BF16): bf16 autocast and NHWC; else fp32
     compile: bool = False             # torch.compile the pose model (slow to start on the CPU; a GPU option)
     eval_batch_size: int = 32         # TLlib's PCK is a batch-weighted mean: the batch size is part of the metric
     device: str = 'auto'
@@ -129,5 +130,6 @@ class RunConfig:
         "The config as `config.json` records it: every profile field but the device, the method's full arguments."
         d = asdict(self); d['profile'] = {k: list(v) if isinstance(v, tuple) else v for k, v in d['profile'].items()}
         d['profile'].pop('device')  # where it ran does not change what it computes
+        if not d['profile']['cpu_bf16']: d['profile'].pop('cpu_bf16')   # so runs from before the field read back
         d['method_args'] = self.method_args_full(method_defaults)
         return json.loads(json.dumps(d))

@@ -9,6 +9,7 @@ import math
 import os
 import time
 import torch
+import warnings
 from dataclasses import replace
 from pathlib import Path
 from tqdm.auto import tqdm
@@ -23,7 +24,8 @@ from .methods import canonical_method, get_method
 
 # %% auto #0
 __all__ = ['DIVERGED_LOSS', 'dist_info', 'init_distributed', 'barrier', 'average_gradients', 'all_reduce_sum', 'pick_device',
-           'evaluate', 'make_scheduler', 'build_model', 'config_mismatch', 'run_schedule', 'RunDiverged', 'train_run']
+           'cpu_bf16_supported', 'fast_path', 'evaluate', 'make_scheduler', 'build_model', 'config_mismatch',
+           'run_schedule', 'RunDiverged', 'train_run']
 
 # %% ../nbs/37_train.ipynb #d49cd8de
 def dist_info() -> tuple[int, int]:
@@ -64,6 +66,20 @@ def all_reduce_sum(t: torch.Tensor) -> torch.Tensor:
 def pick_device(device: str = 'auto') -> torch.device:
     if device == 'auto': return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
     return torch.device(device)
+
+# %% ../nbs/37_train.ipynb #d2cb3172
+def cpu_bf16_supported() -> bool:
+    "Whether this CPU has bf16 matrix units (AMX tiles or AVX512-BF16), where bf16 autocast pays off."
+    check = lambda name: bool(getattr(torch.cpu, name, lambda: False)())
+    return check('_is_amx_tile_supported') or check('_is_avx512_bf16_supported')
+
+def fast_path(p: Profile, device: torch.device) -> tuple[bool, bool]:
+    """(bf16 autocast, channels_last) for a run of profile `p` on `device`: `amp`/`channels_last` on CUDA; on the
+    CPU both when `cpu_bf16` is set and the CPU supports bf16, else fp32 (said once, so the choice is never silent)."""
+    if device.type == 'cuda': return p.amp, p.channels_last
+    on = p.cpu_bf16 and device.type == 'cpu' and cpu_bf16_supported()
+    if p.cpu_bf16 and not on: warnings.warn('cpu_bf16: this CPU has no bf16 matrix units; training in fp32.')
+    return on, on
 
 # %% ../nbs/37_train.ipynb #c72eea08
 def _reduce_meter(meter: PCKMeter) -> PCKMeter:
@@ -161,7 +177,7 @@ def _run_context(cfg: RunConfig, method: Method, task, device: torch.device, run
     data = load_task_data(cfg.task, p, cfg.data_root, progress) if data is None else data
     torch.manual_seed(cfg.seed)
     model = build_model(cfg.task, p).to(device)
-    if p.channels_last and device.type == 'cuda': model = model.to(memory_format=torch.channels_last)
+    if fast_path(p, device)[1]: model = model.to(memory_format=torch.channels_last)
     if method.init_from and not (run_dir / 'checkpoint.pt').exists():
         _start_from(cfg, model, device, results_dir, data, progress)   # trained first if it is missing
     cfg = replace(cfg, profile=run_schedule(p, method)); p = cfg.profile   # what this run trains for
@@ -209,7 +225,7 @@ def _train_epoch(ctx: RunContext, opt, sched, epoch: int, n_positions: int, n_it
                disable=not (progress and rank == 0), leave=False)
     for it in bar:
         idx = order[it * p.batch_size:(it + 1) * p.batch_size][rank::world].tolist()
-        with torch.autocast(device.type, torch.bfloat16, enabled=p.amp and device.type == 'cuda'):
+        with torch.autocast(device.type, torch.bfloat16, enabled=fast_path(p, device)[0]):
             loss, logs = ctx.method.loss(ctx, idx, g, epoch)
         value = loss.item()
         if not math.isfinite(value) or value > DIVERGED_LOSS:
