@@ -73,6 +73,7 @@ def cpu_bf16_supported() -> bool:
     check = lambda name: bool(getattr(torch.cpu, name, lambda: False)())
     return check('_is_amx_tile_supported') or check('_is_avx512_bf16_supported')
 
+# %% ../nbs/37_train.ipynb #8e33ed50
 def fast_path(p: Profile, device: torch.device) -> tuple[bool, bool]:
     """(bf16 autocast, channels_last) for a run of profile `p` on `device`: `amp`/`channels_last` on CUDA; on the
     CPU both when `cpu_bf16` is set and the CPU supports bf16, else fp32 (said once, so the choice is never silent)."""
