@@ -94,7 +94,9 @@ def test_table_b_smoke(tmp_path, shared_results):
     for task in tasks:
         table = read_csv(out / f'tableB_a_{task}.csv')
         assert list(table.index) == TABLE_B_ROWS and (table.seeds == '1').all()
-        assert all(c.endswith(' ours') or c == 'seeds' for c in table.columns)
+        assert all(c.endswith(' ours') or c in ('All paper', 'seeds') for c in table.columns)
+    paper = read_csv(out / 'tableB_a_rhd2mvhand.csv')['All paper']
+    assert paper.loc['(M2D, M3D)'] == '67.3'     # the supplement's Table B(a), beside ours
     means = pd.read_csv(out / 'tableB_a_all.csv', index_col=0)
     assert list(means.columns) == tasks and list(means.index) == TABLE_B_ROWS
     ours = metrics(shared_results, 'rhd2h3d', 'pseudo')['target_test']['pck_tllib']['All']
