@@ -221,12 +221,12 @@ def _train_epoch(ctx: RunContext, opt, sched, epoch: int, n_positions: int, n_it
     order = torch.cat([torch.randperm(n_positions, generator=g)
                        for _ in range(math.ceil(n_iters * p.batch_size / n_positions))])
     if world > 1: g = torch.Generator().manual_seed(cfg.seed * 1_000_003 + epoch + 7919 * (rank + 1))
-    sums = {}
+    sums, bf16 = {}, fast_path(p, device)[0]   # decided once per epoch, not per step
     bar = tqdm(range(n_iters), desc=f'{cfg.method} seed{cfg.seed} epoch {epoch + 1}/{p.epochs}',
                disable=not (progress and rank == 0), leave=False)
     for it in bar:
         idx = order[it * p.batch_size:(it + 1) * p.batch_size][rank::world].tolist()
-        with torch.autocast(device.type, torch.bfloat16, enabled=fast_path(p, device)[0]):
+        with torch.autocast(device.type, torch.bfloat16, enabled=bf16):
             loss, logs = ctx.method.loss(ctx, idx, g, epoch)
         value = loss.item()
         if not math.isfinite(value) or value > DIVERGED_LOSS:
