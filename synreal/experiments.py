@@ -9,20 +9,21 @@ import multiprocessing
 import os
 import platform
 import subprocess
+import sys
 import synreal
 import time
 import torch
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from pathlib import Path
 from tqdm.auto import tqdm
 from .tasks import TASKS, get_task, load_task_data
 from .config import RunConfig, coerce_value
 from .methods import ALIASES, METHODS, canonical_method, get_method
-from .train import pick_device, train_run
+from .train import pick_device, run_schedule, train_run
 
 # %% auto #0
 __all__ = ['SMOKE_ARGS', 'git_commit', 'provenance', 'as_list', 'as_bool', 'as_dict', 'split_available', 'smoke_args',
-           'default_workers', 'check_grid', 'run_grid']
+           'default_workers', 'check_grid', 'grid_progress', 'progress_line', 'run_grid']
 
 # %% ../nbs/38_experiments.ipynb #d2ff0f42
 def git_commit(root=None) -> str:
@@ -99,14 +100,36 @@ def check_grid(tasks, methods, seeds) -> tuple[list, list, list]:
     if not seeds: raise ValueError("seeds: the list is empty; pass e.g. -p seeds '[0, 1, 2]'")
     return tasks, methods, seeds
 
+# %% ../nbs/38_experiments.ipynb #cae09d03
+def grid_progress(cfgs, results_dir='results') -> dict:
+    "From the run folders of `cfgs`: runs finished of all, epochs finished of planned, and each unfinished run's epoch."
+    out = dict(runs=0, done=0, epochs=0, planned=0, current=[])
+    for c in cfgs:
+        d, n = c.run_dir(results_dir), run_schedule(c.profile, get_method(c.method)).epochs
+        finished, log = (d / 'metrics.json').exists(), d / 'log.jsonl'
+        k = n if finished else min(n, len(log.read_text().splitlines())) if log.exists() else 0
+        out['runs'] += 1; out['done'] += finished; out['epochs'] += k; out['planned'] += n
+        if not finished and k: out['current'].append(f'{c.task} {c.method} seed{c.seed} epoch {k}/{n}')
+    return out
+
+# %% ../nbs/38_experiments.ipynb #8ddf8eb4
+def progress_line(now: dict, start: dict, seconds: float) -> str:
+    "Runs done of all, the running runs' epochs, and the time left at the pace since `start` (`grid_progress` readings)."
+    line = f"{now['done']}/{now['runs']} runs done, {now['epochs']}/{now['planned']} epochs"
+    if now['current']: line += ' | ' + ', '.join(now['current'])
+    rate = (now['epochs'] - start['epochs']) / max(seconds, 1e-9)
+    if rate > 0: line += f" | about {(now['planned'] - now['epochs']) / rate / 60:.0f} min left"
+    return line
+
 # %% ../nbs/38_experiments.ipynb #89bf8044
 def run_grid(tasks, methods, seeds, profile, data_root=None, results_dir='results', progress=True,
-             method_args: dict | None = None, workers: int = 1, threads: int | None = None) -> dict:
+             method_args: dict | None = None, workers: int = 1, threads: int | None = None, report_every: float = 60) -> dict:
     """`{task: {method: [metrics of each seed]}}`, training what is missing and reading back what is finished.
     `method_args` maps a method to its hyper-parameter overrides; the `smoke` profile adds `smoke_args`.
     `workers` > 1 trains that many runs at once, in separate processes sharing the CPU cores, on `threads` torch
     threads each (default: cores // workers); methods must be entries of `synreal.methods.METHODS`, since
-    the workers import the package afresh."""
+    the workers import the package afresh. With `progress`, a line on the grid's progress goes to the terminal
+    (the process's own stderr, which papermill shows) every `report_every` seconds and after each task."""
     tasks, methods, seeds = check_grid(tasks, methods, seeds)   # before anything is written
     method_args = method_args or {}
     if profile.name == 'smoke':
@@ -115,17 +138,24 @@ def run_grid(tasks, methods, seeds, profile, data_root=None, results_dir='result
             for t in tasks for m in methods for s in seeds}
     todo = [c for c in cfgs.values() if not (c.run_dir(results_dir) / 'metrics.json').exists()]
     parallel = workers > 1 and len(todo) > 1
+    start, t0 = grid_progress(cfgs.values(), results_dir), time.time()
+    report = lambda: print(progress_line(grid_progress(cfgs.values(), results_dir), start, time.time() - t0),
+                           file=sys.__stderr__ or sys.stderr, flush=True)
     if parallel:
         # runs that others start from go first, so that a worker seldom waits for another's source-only run
         todo.sort(key=lambda c: (get_method(c.method).init_from is not None, c.seed, c.task))
         threads = threads or max(1, (os.cpu_count() or 1) // workers)
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context('spawn')) as ex:
-            futures = [ex.submit(_train_in_worker, c, results_dir, threads) for c in todo]
-            for f in tqdm(as_completed(futures), total=len(futures), desc=f'runs ({workers} workers)',
-                          disable=not progress): f.result()
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context('spawn')) as ex, \
+             tqdm(total=len(todo), desc=f'runs ({workers} workers)', disable=not progress) as bar:
+            pending = {ex.submit(_train_in_worker, c, results_dir, threads) for c in todo}
+            while pending:
+                finished, pending = wait(pending, timeout=report_every, return_when=FIRST_COMPLETED)
+                for f in finished: f.result(); bar.update()
+                if progress: report()
     runs = {}
     for task in tasks:   # read back, or (one worker) train here
         train_here = not parallel and any(c.task == task for c in todo)
         data = load_task_data(task, profile, data_root, progress) if train_here else {}
         runs[task] = {m: [train_run(cfgs[task, m, s], results_dir, data, progress) for s in seeds] for m in methods}
+        if train_here and progress: report()
     return runs

@@ -4,11 +4,14 @@
 
 # %% ../../nbs/42_findings.ipynb #32050c18
 from __future__ import annotations
+import math
 import pandas as pd
+from scipy import stats
 from ..methods import get_method
 
 # %% auto #0
-__all__ = ['method_labels', 'per_seed', 'verdict', 'claim', 'table_a_findings', 'domain_gap', 'all_means', 'ours_versus']
+__all__ = ['method_labels', 'per_seed', 'min_detectable', 'paired_test', 'seeds_needed', 'verdict', 'claim', 'table_a_findings',
+           'power_table', 'domain_gap', 'all_means', 'ours_versus', 'versus_claims']
 
 # %% ../../nbs/42_findings.ipynb #c7b4a997
 def method_labels(methods, overrides: dict | None = None) -> dict:
@@ -24,20 +27,47 @@ def per_seed(runs: dict, method: str, group: str = 'All') -> list[float]:
     "One task's target-test PCK (TLlib) on `group` of each seed's run of `method` (`runs`: `{method: [metrics]}`), in seed order."
     return [r['target_test']['pck_tllib'][group] for r in runs.get(method, [])]
 
+# %% ../../nbs/42_findings.ipynb #18c9ce39
+def min_detectable(sd: float, n: int, alpha: float = 0.05, power: float = 0.8) -> float:
+    "The smallest true mean paired difference a two-sided paired t-test on `n` seeds detects with `power` (NaN below 2 seeds)."
+    if n < 2: return float('nan')
+    return float((stats.t.ppf(1 - alpha / 2, n - 1) + stats.t.ppf(power, n - 1)) * sd / math.sqrt(n))
+
+# %% ../../nbs/42_findings.ipynb #5a8ef773
+def paired_test(diff: list[float], alpha: float = 0.05, power: float = 0.8) -> dict:
+    "Paired t-test of per-seed differences: n, mean, sample sd, two-sided p and the minimum detectable difference."
+    n = len(diff)
+    mean = sum(diff) / n if n else float('nan')
+    if n < 2: return dict(n=n, mean=mean, sd=float('nan'), p=float('nan'), mdd=float('nan'))
+    sd = (sum((d - mean) ** 2 for d in diff) / (n - 1)) ** 0.5
+    p = (0.0 if mean else 1.0) if sd == 0 else float(2 * stats.t.sf(abs(mean) / (sd / math.sqrt(n)), n - 1))
+    return dict(n=n, mean=mean, sd=sd, p=p, mdd=min_detectable(sd, n, alpha, power))
+
+# %% ../../nbs/42_findings.ipynb #8b0a8942
+def seeds_needed(sd: float, effect: float = 1.5, alpha: float = 0.05, power: float = 0.8, max_seeds: int = 50) -> int:
+    "The fewest seeds whose minimum detectable paired difference is at most `effect` (given the paired-difference sd)."
+    for n in range(2, max_seeds + 1):
+        if min_detectable(sd, n, alpha, power) <= effect: return n
+    raise ValueError(f"a paired sd of {sd:.2f} needs more than {max_seeds} seeds to detect {effect} points.")
+
 # %% ../../nbs/42_findings.ipynb #90edcb81
-def verdict(diff: list[float]) -> str:
-    "holds / reversed / mixed from the per-seed differences (claim side minus the other side)."
+def verdict(diff: list[float], alpha: float = 0.05) -> str:
+    "holds / reversed (paired t-test, p < alpha) or not detected (every seed +, every seed -, mixed) from per-seed differences."
     if not diff: return 'no runs'
-    v = 'holds' if all(d > 0 for d in diff) else 'reversed' if all(d <= 0 for d in diff) else 'mixed'
-    return v + (' (1 seed)' if len(diff) == 1 else '')
+    if len(diff) == 1: return ('holds' if diff[0] > 0 else 'reversed') + ' (1 seed)'
+    t = paired_test(diff, alpha)
+    if t['p'] < alpha: return 'holds' if t['mean'] > 0 else 'reversed'
+    way = 'every seed +' if all(d > 0 for d in diff) else 'every seed -' if all(d <= 0 for d in diff) else 'mixed'
+    return f'not detected ({way})'
 
 # %% ../../nbs/42_findings.ipynb #2065144d
 def claim(task: str, text: str, a: list[float], b: list[float], diff: list[float]) -> dict:
-    "One row: the two sides' means, the mean ± spread of the paired differences, each seed's, and the verdict."
+    "One row: the sides' means, the paired differences (mean ± sd, per seed), p, the detectable difference, the verdict."
     mean = lambda v: sum(v) / len(v) if v else float('nan')
-    spread = (sum((d - mean(diff)) ** 2 for d in diff) / (len(diff) - 1)) ** 0.5 if len(diff) > 1 else 0.0
+    t = paired_test(diff)
     return {'task': task, 'claim': text, 'means': f'{mean(a):.1f} vs {mean(b):.1f}',
-            'paired difference': f'{mean(diff):+.1f} ± {spread:.1f}', 'per seed': ', '.join(f'{d:+.1f}' for d in diff),
+            'paired difference': f"{mean(diff):+.1f} ± {0.0 if t['n'] < 2 else t['sd']:.1f}",
+            'per seed': ', '.join(f'{d:+.1f}' for d in diff), 'p': f"{t['p']:.3f}", 'detectable': f"{t['mdd']:.1f}",
             'verdict': verdict(diff)}
 
 # %% ../../nbs/42_findings.ipynb #159b04f8
@@ -56,6 +86,21 @@ def table_a_findings(runs: dict) -> pd.DataFrame:
                   [p + r - 2 * b for p, r, b in zip(ps, rc, base)], [x - p - r + b for x, p, r, b in zip(both, ps, rc, base)]),
             claim(task, 'ablation: Source-only + rec > Source-only', rec_only, src, [r - s for r, s in zip(rec_only, src)])]
     return pd.DataFrame(findings).set_index(['task', 'claim'])
+
+# %% ../../nbs/42_findings.ipynb #7f38356e
+def power_table(runs: dict, pairs, effect: float = 1.5, group: str = 'All') -> pd.DataFrame:
+    "Per task of `runs` (`{task: {method: [metrics]}}`): seeds, pooled paired sd over `pairs`, detectable difference, seeds for `effect`."
+    out = []
+    for task, rs in runs.items():
+        diffs = [[x - y for x, y in zip(per_seed(rs, a, group), per_seed(rs, b, group))] for a, b in pairs]
+        diffs = [d for d in diffs if len(d) > 1]
+        row = {'task': task, 'seeds': min(map(len, diffs)) if diffs else max(map(len, rs.values()), default=0)}
+        if diffs:
+            sd = (sum(paired_test(d)['sd'] ** 2 for d in diffs) / len(diffs)) ** 0.5
+            row.update({'pooled paired sd': round(sd, 2), 'detectable': round(min_detectable(sd, row['seeds']), 1),
+                        f'seeds for {effect}': seeds_needed(sd, effect) if sd > 0 else 2})
+        out.append(row)
+    return pd.DataFrame(out).set_index('task')
 
 # %% ../../nbs/42_findings.ipynb #fcaa28e2
 def domain_gap(runs: dict, groups, labels: dict, methods=('source_only', 'oracle')) -> pd.DataFrame:
@@ -81,3 +126,15 @@ def ours_versus(col: pd.Series, ours: str) -> str:
     best = col.idxmax()
     return (f"ours {col[ours]:.1f}; best {best} {col[best]:.1f}; ours minus each: "
             + ', '.join(f'{k} {col[ours] - v:+.1f}' for k, v in col.items() if k != ours))
+
+# %% ../../nbs/42_findings.ipynb #96901d6a
+def versus_claims(runs: dict, ours: str, labels: dict, group: str = 'All') -> pd.DataFrame:
+    "For every task of `runs` (`{task: {method: [metrics]}}`): the claim 'ours > row' for each other row, paired by seed."
+    rows = []
+    for task, rs in runs.items():
+        a = per_seed(rs, ours, group)
+        for m in rs:
+            if m == ours: continue
+            b = per_seed(rs, m, group)
+            rows.append(claim(task, f'{labels[ours]} > {labels[m]}', a, b, [x - y for x, y in zip(a, b)]))
+    return pd.DataFrame(rows).set_index(['task', 'claim'])
