@@ -20,15 +20,16 @@ from ..geometry import euler_matrices, intrinsics, look_at, project, tight_box, 
 from ..data.formats.surreal import SMPL24, SMPL_TO_BODY16, SURREAL_DIR, SURREAL_K, SURREAL_SIZE, SURREAL_UP, surreal_extrinsics
 from ..data.formats.h36m import H36M_DIR, H36M_SUBJECTS, h36m_to_body16
 from .build import _rng, _save_jpeg, _save_png, embedded_root, locked_generate, swap_in
+from .hands import TARGET_SWITCHES, _save_jpeg_max, check_switches, switch_rng
 from .render import COLOUR_PHOTOS, GREY_PHOTOS, colour_shift, gaussian_blur, photo_crops, render_capsules, sample_skin, shade, smooth_noise, source_backgrounds, to_uint8
 
 # %% auto #0
 __all__ = ['SMPL_PARENT', 'REST_OFFSET', 'BONE_GROUP', 'JOINT_LIMITS', 'HEAD_CENTRE', 'HEAD_RADIUS', 'NOSE', 'H36M_ACTIONS',
            'GAP_HIP_SHIFT', 'MARKER', 'sample_subjects', 'take', 'forward_kinematics', 'in_frame', 'sample_poses',
            'sequence_poses', 'body_capsules', 'BodyBenchmarkConfig', 'h36m_joints', 'sample_surreal', 'render_surreal',
-           'sample_h36m', 'h36m_frame_index', 'h36m_camera', 'render_h36m', 'surreal_pose_params', 'clip_name',
-           'write_surreal_split', 'h36m_name', 'write_h36m', 'benchmark_paths', 'object_occluded_joints',
-           'make_body_benchmark', 'sequence_id', 'prepare_embedded_bodies']
+           'sample_h36m', 'h36m_frame_index', 'h36m_camera', 'render_h36m', 'render_h36m_as_source',
+           'surreal_pose_params', 'clip_name', 'write_surreal_split', 'h36m_name', 'write_h36m', 'benchmark_paths',
+           'object_occluded_joints', 'make_body_benchmark', 'sequence_id', 'prepare_embedded_bodies']
 
 # %% ../../nbs/21_bodies.ipynb #dfa44445
 SMPL_PARENT = np.array([-1, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 9, 9, 12, 13, 14, 16, 17, 18, 19, 20, 21])
@@ -133,6 +134,10 @@ class BodyBenchmarkConfig:
     tgt_size: int = 192                   # square frame side (real Human3.6M: 1000)
     tgt_occluder: float = 0.25            # fraction of sequences with an occluding object in front
     annotation_gap: float = 1.0           # strength of the target's labelling convention shift (0 = none)
+    # switches ('target' or 'source'): 'source' gives that factor of the target the source's, to measure its cost
+    tgt_appearance: str = 'target'        # 'source': SURREAL's flat colours, light and backgrounds; no blur/noise/JPEG loss
+    tgt_viewpoint: str = 'target'         # 'source': cameras at SURREAL's distance (src_cam_dist), level with the pelvis
+    tgt_poses: str = 'target'             # 'source': SURREAL's pose sampler (`sequence_poses` defaults)
     batch: int = 64
     version: int = 1
 
@@ -141,6 +146,8 @@ class BodyBenchmarkConfig:
         "About a hundred small images, for tests."
         return cls(**{**dict(src_train_clips=4, src_test_clips=2, src_frames=3, src_subjects=6,
                              tgt_actions=1, tgt_frames=2, tgt_size=96, batch=32), **kw})
+
+    def __post_init__(self): check_switches(self)
 
     def to_json(self) -> dict: return json.loads(json.dumps(asdict(self)))
 
@@ -209,6 +216,21 @@ def render_surreal(p: dict, sl: slice, rng: np.random.Generator) -> np.ndarray:
     top = (W - H) // 2
     return to_uint8(img[:, :, top:top + H])
 
+# %% ../../nbs/21_bodies.ipynb #9416140a
+def _surreal_viewpoint(rad, aim, f, cfg: BodyBenchmarkConfig, rng: np.random.Generator) -> tuple:
+    """Studio cameras (radii (ns,4), aim points (ns*4,3), focal lengths (ns*4,2)) moved to SURREAL's viewpoint: at
+    `src_cam_dist`, level with the pelvis within SURREAL's -0.2..0.15 m, a level optical axis, and the focal length
+    scaled with the distance. Returns the radii, heights, aim points and focal lengths."""
+    dist = rng.uniform(*cfg.src_cam_dist, rad.shape)
+    hgt = 0.95 + rng.uniform(-0.2, 0.15, rad.shape)      # SURREAL: the pelvis at 0, camLoc's y in (-0.15, 0.2), y down
+    return dist, hgt, np.concatenate([aim[:, :2], hgt.reshape(-1, 1)], 1), f * (dist / rad).reshape(-1, 1)
+
+def _surreal_look(ns: int, n_seq: int, rng: np.random.Generator) -> dict:
+    "SURREAL-like styles of the studio: flat cloth and occluder colours, SURREAL's light and ambient per sequence, background seeds per sequence and camera."
+    return dict(cloth=rng.uniform(0.05, 0.95, (ns, 4, 3)), occ_colour=rng.uniform(0.05, 0.95, (n_seq, 3)),
+                src_light=rng.normal(size=(n_seq, 3)) * [1, 1, 0.3] + [0, -1, -1.5], ambient=rng.uniform(0.3, 0.5, n_seq),
+                bg_seed=rng.integers(2**62, size=(n_seq, 4)))
+
 # %% ../../nbs/21_bodies.ipynb #850db052
 def sample_h36m(cfg: BodyBenchmarkConfig, rng: np.random.Generator) -> dict:
     "Scene parameters of the Human3.6M-like studio: per subject, actions x frames x 4 cameras (flat, frame-major)."
@@ -218,6 +240,7 @@ def sample_h36m(cfg: BodyBenchmarkConfig, rng: np.random.Generator) -> dict:
     acts = np.stack([np.sort(rng.choice(np.arange(2, 17), A, replace=False)) for _ in subjects])   # (ns,A)
     # one pose sequence per (subject, action), seen at the same instants by the 4 cameras
     poses = sequence_poses(ns * A, T, rng, amount=(0.1, 0.55), change=0.4)     # (ns*A,T,24,3)
+    if cfg.tgt_poses == 'source': poses = sequence_poses(ns * A, T, switch_rng(rng, 'tgt_poses'))   # SURREAL's sampler
     yaw = rng.uniform(0, 2 * np.pi, ns * A)[:, None] + rng.uniform(-0.6, 0.6, ns * A)[:, None] * np.linspace(0, 1, T)
     subj = take(body, np.repeat(np.arange(ns), A * T))
     root = yaw_rotations(yaw.reshape(-1), np.array([0., 0, 1]), np.array([1., 0, 0]))
@@ -227,16 +250,20 @@ def sample_h36m(cfg: BodyBenchmarkConfig, rng: np.random.Generator) -> dict:
     # 4 cameras at the studio's corners, slightly different per subject (as Human3.6M's calibrations are)
     ang = np.deg2rad([45, 135, 225, 315])[None] + rng.uniform(-0.15, 0.15, (ns, 4))
     rad, hgt = rng.uniform(4.5, 5.5, (ns, 4)), rng.uniform(1.2, 1.8, (ns, 4))
-    centre = np.stack([rad * np.cos(ang), rad * np.sin(ang), hgt], -1).reshape(-1, 3)
-    R, t = look_at(centre, np.array([0, 0, 0.9]) + rng.uniform(-0.2, 0.2, (ns * 4, 3)))
+    aim = np.array([0, 0, 0.9]) + rng.uniform(-0.2, 0.2, (ns * 4, 3))
     f = cfg.tgt_size * rng.uniform(1.4, 1.55, (ns * 4, 1)) * np.array([1, 1.002])
     c = cfg.tgt_size / 2 + rng.uniform(-3, 3, (ns * 4, 2))
+    if cfg.tgt_viewpoint == 'source': rad, hgt, aim, f = _surreal_viewpoint(rad, aim, f, cfg, switch_rng(rng, 'tgt_viewpoint'))
+    centre = np.stack([rad * np.cos(ang), rad * np.sin(ang), hgt], -1).reshape(-1, 3)
+    R, t = look_at(centre, aim)
     n_occ = ns * A
-    return dict(subjects=subjects, actions=acts, body=body, subj=subj, poses=poses, X=X, G=G,
-                R=R.reshape(ns, 4, 3, 3), t=t.reshape(ns, 4, 3), f=f.reshape(ns, 4, 2), c=c.reshape(ns, 4, 2),
-                cloth=rng.uniform(0.05, 0.9, (ns, 4, 3)), cloth_photo=len(COLOUR_PHOTOS) + rng.integers(len(GREY_PHOTOS), size=(ns, 4)),
-                occluder=rng.random(n_occ) < cfg.tgt_occluder, occ_pos=rng.uniform(-1, 1, (n_occ, 2, 3)),
-                light=rng.normal(size=(n_occ, 3)) * [1, 1, 0.3] + [0, 0, 1.5], light_colour=rng.uniform(0.8, 1.2, (n_occ, 3)))
+    p = dict(subjects=subjects, actions=acts, body=body, subj=subj, poses=poses, X=X, G=G,
+             R=R.reshape(ns, 4, 3, 3), t=t.reshape(ns, 4, 3), f=f.reshape(ns, 4, 2), c=c.reshape(ns, 4, 2),
+             cloth=rng.uniform(0.05, 0.9, (ns, 4, 3)), cloth_photo=len(COLOUR_PHOTOS) + rng.integers(len(GREY_PHOTOS), size=(ns, 4)),
+             occluder=rng.random(n_occ) < cfg.tgt_occluder, occ_pos=rng.uniform(-1, 1, (n_occ, 2, 3)),
+             light=rng.normal(size=(n_occ, 3)) * [1, 1, 0.3] + [0, 0, 1.5], light_colour=rng.uniform(0.8, 1.2, (n_occ, 3)))
+    if cfg.tgt_appearance == 'source': p.update(_surreal_look(ns, n_occ, switch_rng(rng, 'tgt_appearance')))
+    return p
 
 # %% ../../nbs/21_bodies.ipynb #fa0813ec
 def h36m_frame_index(ns: int, A: int, T: int) -> dict:
@@ -252,11 +279,9 @@ def h36m_camera(p: dict, s, cam) -> tuple:
     return p['R'][s, cam], p['t'][s, cam], K
 
 # %% ../../nbs/21_bodies.ipynb #6277d404
-def render_h36m(p: dict, idx: dict, sl: slice, size: int, rng: np.random.Generator, gen: torch.Generator) -> tuple:
-    """Render target images `sl` of index `idx`: (images (b,H,W,3) uint8 before JPEG, JPEG qualities (b,),
-    object mask (b,H,W) bool: pixels where the occluding object is in front)."""
+def _h36m_geometry(p: dict, idx: dict, sl: slice, size: int) -> tuple:
+    "Render the capsules of target images `sl`: ((s, cam, pose, seq) rows, R, render, materials (b,1,H,W), occluder mask)."
     s, cam, pose, seq = (idx[k][sl] for k in ('s', 'cam', 'pose', 'seq'))
-    n = len(s)
     R, t, K = h36m_camera(p, s, cam)
     Xc = np.einsum('nij,nkj->nki', R, p['X'][pose]) + t[:, None]
     a, b, ra, rb, mat = body_capsules(Xc, R[:, None] @ p['G'][pose], take(p['subj'], pose))
@@ -271,6 +296,13 @@ def render_h36m(p: dict, idx: dict, sl: slice, size: int, rng: np.random.Generat
     Ks = K.copy(); Ks[:, 1, 1] = Ks[:, 0, 0]
     out = render_capsules(a, b, ra, rb, Ks, size)
     m = torch.as_tensor(np.append(mat, 4))[out['capsule'].clamp(min=0)][:, None]   # 0 skin ... 4 occluder
+    return (s, cam, pose, seq), R, out, m, out['capsule'] == a.shape[1] - 1         # the occluder is the last capsule
+
+def render_h36m(p: dict, idx: dict, sl: slice, size: int, rng: np.random.Generator, gen: torch.Generator) -> tuple:
+    """Render target images `sl` of index `idx`: (images (b,H,W,3) uint8 before JPEG, JPEG qualities (b,),
+    object mask (b,H,W) bool: pixels where the occluding object is in front)."""
+    (s, cam, pose, seq), R, out, m, occluder = _h36m_geometry(p, idx, sl, size)
+    n = len(s)
     tt = lambda v: torch.as_tensor(v, dtype=torch.float32).view(n, -1, 1, 1)
     n_photos = len(COLOUR_PHOTOS) + len(GREY_PHOTOS)
     bg = colour_shift(photo_crops(rng.integers(n_photos, size=n), rng, size, (0.5, 1.0)), rng, gain=(0.6, 1.1))
@@ -286,7 +318,22 @@ def render_h36m(p: dict, idx: dict, sl: slice, size: int, rng: np.random.Generat
     img = alpha * fg + (1 - alpha) * bg
     img = gaussian_blur(img, rng.uniform(0.3, 1.2, n))
     img = img + torch.randn(img.shape, generator=gen) * tt(rng.uniform(0.005, 0.03, n))
-    return to_uint8(img), rng.integers(60, 95, n), out['capsule'] == a.shape[1] - 1   # the occluder is the last capsule
+    return to_uint8(img), rng.integers(60, 95, n), occluder
+
+# %% ../../nbs/21_bodies.ipynb #3090a106
+def render_h36m_as_source(p: dict, idx: dict, sl: slice, size: int, rng=None, gen=None) -> tuple:
+    """Render target images `sl` in SURREAL's look (`p` from `sample_h36m` with `tgt_appearance='source'`): flat colours,
+    SURREAL's light and ambient, one plain or gradient background per sequence, no blur or noise. Returns what
+    `render_h36m` returns, the JPEG qualities all 100 (`rng` and `gen`, for the same call, are unused)."""
+    (s, cam, pose, seq), R, out, m, occluder = _h36m_geometry(p, idx, sl, size)
+    n = len(s)
+    cols = np.concatenate([p['subj']['skin'][pose][:, None], p['cloth'][s][:, 1:], p['occ_colour'][seq][:, None]], 1)
+    albedo = torch.as_tensor(cols, dtype=torch.float32)[torch.arange(n)[:, None, None], m[:, 0]].permute(0, 3, 1, 2)
+    fg = shade(out, albedo, p['src_light'][seq], p['ambient'][seq])          # SURREAL's light is in the camera's frame
+    keys, inv = np.unique(p['bg_seed'][seq, cam], return_inverse=True)       # one background per sequence and camera
+    bg = torch.cat([source_backgrounds(1, size, np.random.default_rng(int(k))) for k in keys])[inv.reshape(-1)]
+    alpha = out['alpha'][:, None]
+    return to_uint8(alpha * fg + (1 - alpha) * bg), np.full(n, 100), occluder
 
 # %% ../../nbs/21_bodies.ipynb #861702ca
 MARKER = 'embedded_bodies.json'
@@ -350,6 +397,7 @@ def write_h36m(folder: Path, cfg: BodyBenchmarkConfig, stream: int, pool, bar) -
     d = folder / H36M_DIR
     (d / 'annotations').mkdir(parents=True)
     p = sample_h36m(cfg, _rng(cfg, stream))
+    render, save = (render_h36m, _save_jpeg) if cfg.tgt_appearance == 'target' else (render_h36m_as_source, _save_jpeg_max)
     ns, A, T = len(p['subjects']), cfg.tgt_actions, cfg.tgt_frames
     idx = h36m_frame_index(ns, A, T)
     S = np.array(p['subjects'])[idx['s']]
@@ -366,10 +414,10 @@ def write_h36m(folder: Path, cfg: BodyBenchmarkConfig, stream: int, pool, bar) -
     for b, start in enumerate(range(0, len(names), cfg.batch)):
         sl = slice(start, min(start + cfg.batch, len(names)))
         gen = torch.Generator().manual_seed(int(_rng(cfg, stream, 10_000 + b).integers(2**62)))
-        img, quality, obj = render_h36m(p, idx, sl, cfg.tgt_size, _rng(cfg, stream, b), gen)
+        img, quality, obj = render(p, idx, sl, cfg.tgt_size, _rng(cfg, stream, b), gen)
         covered[sl] = obj.numpy()[np.arange(sl.stop - sl.start)[:, None], px[sl, :, 1], px[sl, :, 0]]
         for i, k in enumerate(range(sl.start, sl.stop)):
-            jobs.append(pool.submit(_save_jpeg, d / 'images' / names[k], img[i], quality[i]))
+            jobs.append(pool.submit(save, d / 'images' / names[k], img[i], quality[i]))
         bar.update(sl.stop - sl.start)
     for si, subject in enumerate(p['subjects']):
         rows = np.flatnonzero(idx['s'] == si)

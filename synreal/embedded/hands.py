@@ -14,6 +14,7 @@ import torch.nn.functional as F
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from PIL import Image
 from tqdm.auto import tqdm
 from ..utils import one_torch_thread
 from ..geometry import _unit, intrinsics, project, random_rotations, rotations_about
@@ -25,13 +26,14 @@ from .render import COLOUR_PHOTOS, GREY_PHOTOS, colour_shift, gaussian_blur, lam
 # %% auto #0
 __all__ = ['FINGERS', 'MCP', 'TIPS', 'CHAIN_BASE', 'BONE_LENGTH', 'CHAIN_RADIUS', 'WRIST_RADIUS', 'ANGLE_LIMITS', 'MIRROR_Y',
            'CHAIN_FRAME', 'OPEN', 'CURLED', 'GRASP', 'PINCH', 'POSE_MODES', 'SOURCE_POSES', 'TARGET_POSES',
-           'PALM_TO_CAMERA', 'SEG_START', 'N_PALM', 'N_HAND_CAPSULES', 'LEFT_LABELS', 'RIGHT_LABELS',
-           'GAP_MCP_FRACTION', 'MARKER', 'sample_hand_shapes', 'mean_hand_shapes', 'take_shapes', 'hand_joints',
-           'joint_radii', 'chirality', 'sample_hand_poses', 'studio_rotations', 'source_rotations', 'place_hands',
-           'push_off_image', 'hand_capsules', 'joint_visibility', 'HandBenchmarkConfig', 'sample_source',
-           'render_source', 'crop_boxes', 'crop_intrinsics', 'annotation_gap', 'sample_target', 'object_capsule',
-           'render_target', 'benchmark_paths', 'write_rhd_split', 'target_name', 'write_h3d', 'make_hand_benchmark',
-           'existing_config', 'prepare_embedded_hands']
+           'PALM_TO_CAMERA', 'SEG_START', 'N_PALM', 'N_HAND_CAPSULES', 'LEFT_LABELS', 'RIGHT_LABELS', 'TARGET_SWITCHES',
+           'SWITCH_VALUES', 'GAP_MCP_FRACTION', 'MARKER', 'sample_hand_shapes', 'mean_hand_shapes', 'take_shapes',
+           'hand_joints', 'joint_radii', 'chirality', 'sample_hand_poses', 'studio_rotations', 'source_rotations',
+           'place_hands', 'push_off_image', 'hand_capsules', 'joint_visibility', 'HandBenchmarkConfig',
+           'check_switches', 'switch_rng', 'sample_source', 'render_source', 'crop_boxes', 'crop_intrinsics',
+           'annotation_gap', 'sample_target', 'object_capsule', 'render_target', 'render_target_as_source',
+           'benchmark_paths', 'write_rhd_split', 'target_name', 'write_h3d', 'make_hand_benchmark', 'existing_config',
+           'prepare_embedded_hands']
 
 # %% ../../nbs/20_hands.ipynb #4d0960b4
 FINGERS = ('thumb', 'index', 'middle', 'ring', 'little')
@@ -252,6 +254,10 @@ class HandBenchmarkConfig:
     tgt_multiview: float = 0.5            # fraction of groups that are multi-view (the rest: sequences)
     tgt_object: float = 0.3               # fraction of groups whose hand holds an object (without_object=0)
     annotation_gap: float = 1.0           # strength of the target's labelling convention shift (0 = none)
+    # switches ('target' or 'source'): 'source' gives that factor of the target the source's, to measure its cost
+    tgt_appearance: str = 'target'        # 'source': flat colours, the source's light and backgrounds, no blur/noise/JPEG loss
+    tgt_viewpoint: str = 'target'         # 'source': orientations from `source_rotations`, the source's box/focal ratio
+    tgt_poses: str = 'target'             # 'source': every group's pose from `SOURCE_POSES` (no grasp-only object groups)
     batch: int = 64                       # images rendered at once (part of the config: noise is drawn per batch)
     version: int = 2                      # bump when the generator changes, so stale benchmarks regenerate
 
@@ -261,7 +267,29 @@ class HandBenchmarkConfig:
         return cls(**{**dict(src_train=24, src_test=8, src_size=128, src_subjects=4, tgt_images=20, tgt_size=96,
                              tgt_subjects=3, tgt_group_size=4, batch=32), **kw})
 
+    def __post_init__(self): check_switches(self)
+
     def to_json(self) -> dict: return json.loads(json.dumps(asdict(self)))
+
+# %% ../../nbs/20_hands.ipynb #37344abc
+TARGET_SWITCHES = ('tgt_appearance', 'tgt_viewpoint', 'tgt_poses')   # the config fields that switch a target factor
+SWITCH_VALUES = ('target', 'source')      # 'target': the target's own factor (the default); 'source': the source's
+
+def check_switches(cfg) -> None:
+    "Raise a ValueError that names the field and the allowed values if a switch of the benchmark config `cfg` has another value."
+    for field in TARGET_SWITCHES:
+        value = getattr(cfg, field)
+        if value not in SWITCH_VALUES:
+            raise ValueError(f'{type(cfg).__name__}.{field} must be one of {SWITCH_VALUES}, not {value!r}')
+
+# %% ../../nbs/20_hands.ipynb #af2f979f
+def switch_rng(rng: np.random.Generator, field: str) -> np.random.Generator:
+    """The generator of the draws that the switch `field` (of `TARGET_SWITCHES`) set to 'source' makes: a child of `rng`'s
+    seed fixed by `field` alone, so it neither advances `rng` (the default draws stay as they were) nor depends on
+    what `rng` drew before or on the other switches."""
+    seq = rng.bit_generator.seed_seq
+    key = tuple(seq.spawn_key) + (0x5317C4, TARGET_SWITCHES.index(field))
+    return np.random.default_rng(np.random.SeedSequence(seq.entropy, spawn_key=key))
 
 # %% ../../nbs/20_hands.ipynb #84bb1e3c
 def sample_source(n: int, cfg: HandBenchmarkConfig, rng: np.random.Generator) -> dict:
@@ -349,9 +377,17 @@ def annotation_gap(xyz, tip_radius, strength: float) -> np.ndarray:
     out[:, TIPS] += strength * tip_radius[..., None] * _unit(xyz[:, TIPS] - xyz[:, TIPS - 1])
     return out
 
+# %% ../../nbs/20_hands.ipynb #d1f42e2f
+def _source_look(ng: int, gi, skin, rng: np.random.Generator) -> dict:
+    "Styles of `ng` target groups (frames' groups `gi`, skins (ng,3)) drawn as `sample_source` draws the source's; a flat object colour."
+    sleeve = np.where(rng.random((ng, 1)) < 0.5, rng.uniform(0, 1, (ng, 3)), skin)
+    light = _unit(np.stack([rng.uniform(-0.6, 0.6, ng), rng.uniform(-0.6, 0.6, ng), -np.ones(ng)], 1))
+    return dict(sleeve=sleeve[gi], light=light[gi], light_colour=np.ones((len(gi), 3)),
+                ambient=rng.uniform(0.3, 0.5, ng)[gi], obj_colour=rng.uniform(0, 1, (ng, 3))[gi])
+
 # %% ../../nbs/20_hands.ipynb #3e825162
 def sample_target(cfg: HandBenchmarkConfig, rng: np.random.Generator) -> dict:
-    "Scene parameters of all target frames: groups, subjects, joints in both conventions, crop intrinsics, styles."
+    "Scene parameters of all target frames: groups, subjects, joint angles, joints in both conventions, crop intrinsics, styles."
     n, G = cfg.tgt_images, cfg.tgt_group_size
     ng = -(-n // G)
     subjects, skin_all = sample_hand_shapes(cfg.tgt_subjects, rng), sample_skin(cfg.tgt_subjects, rng)
@@ -360,11 +396,15 @@ def sample_target(cfg: HandBenchmarkConfig, rng: np.random.Generator) -> dict:
     g_obj = rng.random(ng) < cfg.tgt_object
     pose_a = np.where(g_obj[:, None, None], sample_hand_poses(ng, rng, {'grasp': 1.0}),
                       sample_hand_poses(ng, rng, TARGET_POSES))
+    if cfg.tgt_poses == 'source': pose_a = sample_hand_poses(ng, switch_rng(rng, 'tgt_poses'), SOURCE_POSES)  # objects too
     pose_b = (pose_a + rng.uniform(-30, 30, pose_a.shape)).clip(ANGLE_LIMITS[..., 0], ANGLE_LIMITS[..., 1])
     R0 = studio_rotations(ng, rng)
     spin_axis, spin = rng.standard_normal((ng, 3)), np.deg2rad(rng.uniform(5, 35, ng))
     f_full = 640 * rng.uniform(1.0, 1.6, ng)
     g_box, g_centre = rng.uniform(90, 220, ng), rng.uniform([160, 140], [480, 340], (ng, 2))
+    if cfg.tgt_viewpoint == 'source':     # the source's orientations, and its focal length per box side (perspective)
+        vr = switch_rng(rng, 'tgt_viewpoint')
+        R0, f_full = source_rotations(ng, vr), g_box * vr.uniform(0.85, 1.15, ng) / vr.uniform(*cfg.src_box, ng)
     # per frame
     gi, view = np.arange(n) // G, np.arange(n) % G
     t = view / max(G - 1, 1)
@@ -388,13 +428,15 @@ def sample_target(cfg: HandBenchmarkConfig, rng: np.random.Generator) -> dict:
     # the held object: a ball or a bottle lying across the palm, just off the palm surface
     kind_ball, obj_r = rng.random(ng) < 0.4, rng.uniform(0.02, 0.035, ng)
     obj_len = np.where(kind_ball, 0.0, rng.uniform(0.06, 0.14, ng))
-    return dict(n=n, group=gi, view=view, subject=g_sub[gi], multiview=multi, with_object=g_obj[gi], xyz=xyz,
-                labelled=labelled, K=K, boxes=boxes, shapes=shp, radii=radii, skin=skin_all[g_sub[gi]],
-                obj_r=obj_r[gi], obj_len=obj_len[gi], obj_photo=rng.integers(len(COLOUR_PHOTOS) + 3, size=ng)[gi],
-                sleeve_photo=len(COLOUR_PHOTOS) + rng.integers(len(GREY_PHOTOS), size=ng)[gi],
-                sleeve=np.where(rng.random((ng, 1)) < 0.6, rng.uniform(0.05, 0.9, (ng, 3)), skin_all[g_sub][:, :3])[gi],
-                light=_unit(np.stack([rng.uniform(-1, 1, ng), rng.uniform(-1, 1, ng), -rng.uniform(0.2, 1, ng)], 1))[gi],
-                light_colour=rng.uniform(0.8, 1.2, (ng, 3))[gi], subject_seed=rng.integers(2**31, size=cfg.tgt_subjects))
+    p = dict(n=n, group=gi, view=view, subject=g_sub[gi], multiview=multi, with_object=g_obj[gi], angles=angles, xyz=xyz,
+             labelled=labelled, K=K, boxes=boxes, shapes=shp, radii=radii, skin=skin_all[g_sub[gi]],
+             obj_r=obj_r[gi], obj_len=obj_len[gi], obj_photo=rng.integers(len(COLOUR_PHOTOS) + 3, size=ng)[gi],
+             sleeve_photo=len(COLOUR_PHOTOS) + rng.integers(len(GREY_PHOTOS), size=ng)[gi],
+             sleeve=np.where(rng.random((ng, 1)) < 0.6, rng.uniform(0.05, 0.9, (ng, 3)), skin_all[g_sub][:, :3])[gi],
+             light=_unit(np.stack([rng.uniform(-1, 1, ng), rng.uniform(-1, 1, ng), -rng.uniform(0.2, 1, ng)], 1))[gi],
+             light_colour=rng.uniform(0.8, 1.2, (ng, 3))[gi], subject_seed=rng.integers(2**31, size=cfg.tgt_subjects))
+    if cfg.tgt_appearance == 'source': p.update(_source_look(ng, gi, skin_all[g_sub], switch_rng(rng, 'tgt_appearance')))
+    return p
 
 # %% ../../nbs/20_hands.ipynb #eb26230a
 def object_capsule(xyz, size, radius, length) -> tuple:
@@ -408,10 +450,10 @@ def object_capsule(xyz, size, radius, length) -> tuple:
     return centre - half, centre + half, radius
 
 # %% ../../nbs/20_hands.ipynb #6c5b35d0
-def render_target(p: dict, sl: slice, size: int, rng: np.random.Generator, gen: torch.Generator) -> tuple:
-    "Render target frames `sl`: (images (b,H,W,3) uint8 before JPEG, JPEG qualities (b,), visibility (b,21))."
+def _target_geometry(p: dict, sl: slice, size: int) -> tuple:
+    "Render the capsules of target frames `sl` (hand, sleeve, held object): (render, materials (b,1,H,W), visibility (b,21))."
     shp = take_shapes(p['shapes'], sl)
-    xyz, K, n = p['xyz'][sl], p['K'][sl], len(p['K'][sl])
+    xyz, K = p['xyz'][sl], p['K'][sl]
     a, b, ra, rb = hand_capsules(xyz, p['radii'][sl], shp['size'])
     oa, ob, orad = object_capsule(xyz, shp['size'], p['obj_r'][sl], p['obj_len'][sl])
     orad = np.where(p['with_object'][sl], orad, 0.0)
@@ -421,6 +463,12 @@ def render_target(p: dict, sl: slice, size: int, rng: np.random.Generator, gen: 
     cap = out['capsule']
     material = torch.ones(N_HAND_CAPSULES + 1, dtype=torch.long); material[0], material[-1] = 2, 3
     mat = torch.where(cap >= 0, material[cap.clamp(min=0)], 0)[:, None]  # 0 background, 1 skin, 2 sleeve, 3 object
+    return out, mat, joint_visibility(xyz, K, out['depth'], p['radii'][sl])
+
+def render_target(p: dict, sl: slice, size: int, rng: np.random.Generator, gen: torch.Generator) -> tuple:
+    "Render target frames `sl`: (images (b,H,W,3) uint8 before JPEG, JPEG qualities (b,), visibility (b,21))."
+    out, mat, vis = _target_geometry(p, sl, size)
+    n = len(vis)
     t = lambda v: torch.as_tensor(v, dtype=torch.float32).view(n, -1, 1, 1)
     n_photos = len(COLOUR_PHOTOS) + len(GREY_PHOTOS)
     bg = colour_shift(photo_crops(rng.integers(n_photos, size=n), rng, size), rng)
@@ -441,8 +489,22 @@ def render_target(p: dict, sl: slice, size: int, rng: np.random.Generator, gen: 
     img = alpha * fg + (1 - alpha) * bg
     img = gaussian_blur(img, rng.uniform(0, 1.1, n))
     img = img + torch.randn(img.shape, generator=gen) * t(rng.uniform(0.005, 0.035, n))
-    vis = joint_visibility(xyz, K, out['depth'], p['radii'][sl])
     return to_uint8(img), rng.integers(55, 95, n), vis
+
+# %% ../../nbs/20_hands.ipynb #8f282ed1
+def render_target_as_source(p: dict, sl: slice, size: int, rng: np.random.Generator, gen=None) -> tuple:
+    """Render target frames `sl` in the source's look (`p` from `sample_target` with `tgt_appearance='source'`): flat
+    skin, sleeve and object colours, the source's light, ambient and plain or gradient backgrounds, no highlight, blur or
+    noise. Returns what `render_target` returns, the JPEG qualities all 100 (`gen`, for the same call, is unused)."""
+    out, mat, vis = _target_geometry(p, sl, size)
+    n = len(vis)
+    t = lambda v: torch.as_tensor(v, dtype=torch.float32).view(n, -1, 1, 1)
+    albedo = torch.where(mat == 1, t(p['skin'][sl]), torch.where(mat == 2, t(p['sleeve'][sl]), t(p['obj_colour'][sl])))
+    amb = t(p['ambient'][sl])
+    fg = albedo * (amb + (1 - amb) * lambert(out['normal'], p['light'][sl])[:, None])
+    alpha = out['alpha'][:, None]
+    img = alpha * fg + (1 - alpha) * source_backgrounds(n, size, rng)
+    return to_uint8(img), np.full(n, 100), vis
 
 # %% ../../nbs/20_hands.ipynb #b600181f
 MARKER = 'embedded_hands.json'
@@ -484,21 +546,24 @@ def target_name(subject: int, group: int, view: int, n_subjects: int) -> str:
     return f'part{1 + subject * 5 // n_subjects}/s{subject:02d}_g{group:04d}_v{view}.jpg'
 
 # %% ../../nbs/20_hands.ipynb #4c1ed32e
+def _save_jpeg_max(path, arr, quality=100): Image.fromarray(arr).save(path, quality=int(quality), subsampling=0)  # 4:4:4
+
 def write_h3d(folder: Path, cfg: HandBenchmarkConfig, stream: int, pool, bar) -> None:
     "Generate and write the H3D_crop target into `folder`."
     d = folder / H3D_DIR
     for k in range(1, 6): (d / f'part{k}').mkdir(parents=True)
     p = sample_target(cfg, _rng(cfg, stream))
     n = p['n']
+    render, save = (render_target, _save_jpeg) if cfg.tgt_appearance == 'target' else (render_target_as_source, _save_jpeg_max)
     names = [target_name(int(s), int(g), int(v), cfg.tgt_subjects) for s, g, v in zip(p['subject'], p['group'], p['view'])]
     uv, uv_src = project(p['labelled'], p['K']), project(p['xyz'], p['K'])
     vis, jobs = np.zeros((n, 21)), []
     for k, start in enumerate(range(0, n, cfg.batch)):
         sl = slice(start, min(start + cfg.batch, n))
         gen = torch.Generator().manual_seed(int(_rng(cfg, stream, 10_000 + k).integers(2**62)))
-        img, quality, vis[sl] = render_target(p, sl, cfg.tgt_size, _rng(cfg, stream, k), gen)
+        img, quality, vis[sl] = render(p, sl, cfg.tgt_size, _rng(cfg, stream, k), gen)
         for i, idx in enumerate(range(sl.start, sl.stop)):
-            jobs.append(pool.submit(_save_jpeg, d / names[idx], img[i], quality[i]))
+            jobs.append(pool.submit(save, d / names[idx], img[i], quality[i]))
         bar.update(sl.stop - sl.start)
     anno = [dict(name=names[i], keypoint2d=uv[i].tolist(), keypoint3d=p['labelled'][i].tolist(),
                  intrinsic_matrix=p['K'][i].tolist(), without_object=int(not p['with_object'][i])) for i in range(n)]

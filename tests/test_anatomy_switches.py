@@ -1,0 +1,281 @@
+"""The target switches of the embedded benchmarks (issue 17, item 3: the anatomy of the gap).
+
+`HandBenchmarkConfig` and `BodyBenchmarkConfig` gained `tgt_appearance`, `tgt_viewpoint` and `tgt_poses` ('target' by
+default, 'source' to give that factor of the target the source's distribution). With the defaults the generators must
+write exactly the files they wrote before the switches existed: the SHA-256 digests below were computed from the smoke
+benchmarks (`*.smoke()`, seed 0) generated BEFORE the switches were added. Each `_info.mat` is hashed after its 116-byte
+text header, which holds only the file's creation time (MATLAB 5 format); the marker is compared as JSON, since its
+config gains the three keys.
+
+Update these digests ONLY together with a deliberate change of the generator that also bumps the config's `version`.
+A failure without such a change means that the default output changed: find out why (e.g. a library upgrade of
+Pillow, zlib, numpy or torch) before touching them.
+"""
+import hashlib, json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from synreal.embedded.hands import TARGET_SWITCHES, HandBenchmarkConfig, make_hand_benchmark
+from synreal.embedded.bodies import BodyBenchmarkConfig, make_body_benchmark
+
+HANDS_SHA256 = """
+8958c548d422e185cdb9f6cd782e16da48c117d96b04e75492de606eae535867 H3D_crop/annotation.json
+6cbe142603bbd2819c64d58ef65435413939c80cb19bce97a94f2480a21cdc8a H3D_crop/embedded_meta.json
+6c46ed9c3cfdfa5039192b0a508327c877738879abc59195cc4970130df2b025 H3D_crop/part2/s01_g0001_v0.jpg
+1cee73511dbe781e9e50dc1b0e0fd483dec0214c96574e34e632a5bb2edf4acf H3D_crop/part2/s01_g0001_v1.jpg
+fab249b63c4627aa8775389b811f209fea7b82c6927f41d63a7cca99f6d9b5ed H3D_crop/part2/s01_g0001_v2.jpg
+9611a0d4b9a78bd135fd49f5a0a9fbe7b1dd17c3259f05978b4eaa2a6a9aba40 H3D_crop/part2/s01_g0001_v3.jpg
+e10812c9012d83922585971e2e83968f2b51e4fb82781fbef3b75582a1177f58 H3D_crop/part2/s01_g0003_v0.jpg
+e502c4d9b88b66624397be6927d4bc5178de316429a609c038444571a5fe0101 H3D_crop/part2/s01_g0003_v1.jpg
+e12d4a7990561df8f91f0239ed59217b658b471a4e38d0e57e658462e4d39934 H3D_crop/part2/s01_g0003_v2.jpg
+707700f34027f12bb6f616aa18a2f34fc726a609fdc7c4b20acdeb95d340c92c H3D_crop/part2/s01_g0003_v3.jpg
+1926f7d7635c55acc30c212f30177220a64a322de803da66ce679d5fe8730d55 H3D_crop/part2/s01_g0004_v0.jpg
+b8fe8f4a5c6d367cb36f765bd3206fabba2fe6c0127e170fbb9832cd2a2981a0 H3D_crop/part2/s01_g0004_v1.jpg
+776990d4dcdb80fd8f3fd8d111998145390adb20184f0b70b9226181a7b8af0f H3D_crop/part2/s01_g0004_v2.jpg
+9c5138e72517aeae47c6d43c4732efa4029c9840020b1a64977c587234c78a82 H3D_crop/part2/s01_g0004_v3.jpg
+38a7547b08351457c08618da228da8a683d5c6fa183d4cc8e6dd56c4c5e2f90c H3D_crop/part4/s02_g0000_v0.jpg
+0b8621332a21881e0bea81aa4c1228918030e4ff2c825e4c9b95203f4bf7c35e H3D_crop/part4/s02_g0000_v1.jpg
+0fd3478555ff189efe1f1931bf050f6264d551eda30588fce82123a2d4e68aa2 H3D_crop/part4/s02_g0000_v2.jpg
+6687654dad8e52f858f8fe5bc7d0f650c530ccefef653d93d56efa6293ea0316 H3D_crop/part4/s02_g0000_v3.jpg
+e84f998598936cf4de83f01a4045411079ee1099662feb065059b8838f488cca H3D_crop/part4/s02_g0002_v0.jpg
+b7aaa15126bac09d289d2ebd6c97f164c19fc3e31c2b8dc82fe62960bec7cbb6 H3D_crop/part4/s02_g0002_v1.jpg
+a73b615dde293957e7679d011e56af7ea8f7ccac2e40e1bc0ac8d7b71909d370 H3D_crop/part4/s02_g0002_v2.jpg
+b4a61a4e95f59b2f6becfc96db779d00b5549a9c0f443fd2b05be07518a6dfce H3D_crop/part4/s02_g0002_v3.jpg
+159f4670112c0d1ea9dabebbf2cc6a92ea4e4b6dc9c6c46f0366050a813988e0 RHD_published_v2/evaluation/anno_evaluation.pickle
+a5ce97f27693fe94b1e8708307e186b641ab6ad322258920ca25ca1e17cbf5ee RHD_published_v2/evaluation/color/00000.png
+ea2dbed892add0e330548ba90d3e0e732cf828ae3412e94c71956176f3030b72 RHD_published_v2/evaluation/color/00001.png
+449ac4b5c56ed8f241599259c5696eeba5c74d555e3cc6683f1d273a71da2353 RHD_published_v2/evaluation/color/00002.png
+0b4c6f5ac3b1e373660f0847a11f309fb8648dc25ac68f53b177c0d082b091e7 RHD_published_v2/evaluation/color/00003.png
+b9e458b0e6491c32f50c49d81a4327959ec8911f6a643120c0e8730a00cdda3e RHD_published_v2/evaluation/color/00004.png
+8555d36e1fddca6d107900fab6c085fe32a6b41426f9d4514f9aa39bd111d569 RHD_published_v2/evaluation/color/00005.png
+c056290ac989d571ace5e0516733c591574cee9abf8508cc31a0de46ea6b899b RHD_published_v2/evaluation/color/00006.png
+d6e09f0ca61366e7449fb10dc6faf3c9eab5f4ec64a6f2d6378969b05e51eaf3 RHD_published_v2/evaluation/color/00007.png
+9a771f50f627b7ed1299f69b60f138369a1f86c0d4da8027cf38714362f50967 RHD_published_v2/evaluation/mask/00000.png
+35364d3d5b8fdec8ba31d1929fe6bf464b80703a48c7838291bef6f6ad32a030 RHD_published_v2/evaluation/mask/00001.png
+d6405fc216964a44c20fbddbd504b117111c72366ec3721d9598320f76ea17f9 RHD_published_v2/evaluation/mask/00002.png
+54b8f2bfe614dbb7ca349c91e23a08ce817c589ac10c41314efdb379247797ef RHD_published_v2/evaluation/mask/00003.png
+7a02f4483b0ca613ed72c4a1f4544fc08aecb87942c1bccdcb21b369a39ffe4c RHD_published_v2/evaluation/mask/00004.png
+8a93948a83fb5b801c9e022a2f4c710077c72b79bcd35bddd817d06de0112641 RHD_published_v2/evaluation/mask/00005.png
+fece72237b470e430a39bb8c7401a1d1618b30d07d59b34f7e82218cbeee884b RHD_published_v2/evaluation/mask/00006.png
+547817f0cf576ab270bdebd406966c1005f9143331f42e1b645334458a5081a0 RHD_published_v2/evaluation/mask/00007.png
+9f81645402874294c7d61949547e515aed2060bc6ec946c7236d5a99ce727108 RHD_published_v2/training/anno_training.pickle
+172bae5827b72a90bfcc61717019f8a30643171db38e75747e8f497077d689db RHD_published_v2/training/color/00000.png
+1512ec5a129413d341f3e7d67c3a2234b5d92f714a1ff158556ebd3373990947 RHD_published_v2/training/color/00001.png
+47fa88d5bafdf9d43fad1e73bf8536cc6fa7f08d4bd006d91d25c5a268ee955c RHD_published_v2/training/color/00002.png
+9c8e7a522acacd38fc0a7d9335ad7f310e1b3ff19eb554df0f461744082d012d RHD_published_v2/training/color/00003.png
+9cbd654fc2efd78d1e6694de84dc97ea31b71298db0108834a1bdfc3e9e651b0 RHD_published_v2/training/color/00004.png
+70af22dc7c6f2da07c33878c8c8003ded95615eabd513dc92b3ecee7a8c6efdd RHD_published_v2/training/color/00005.png
+6147e76e18a08d957827a5a9ddd4865f58e6db81ed447585491cadda07b981ac RHD_published_v2/training/color/00006.png
+c6862513342a211bdd5a2cf7f1135597ed2d650ff7749e8cc8c53be76f6de6e3 RHD_published_v2/training/color/00007.png
+0a71946a6c1aaf0dfa2e3cab82cf5a02f07f1ab3fd11c42703b71f8d832b7c1d RHD_published_v2/training/color/00008.png
+91dbb3f7964ee6a40834c0a7808249c939a226ebb729bbba941a336fc93f4402 RHD_published_v2/training/color/00009.png
+94150ff5815c949faa620e6380cfc18f8cc804c6d3161aeeb2f97cd3b533b2a8 RHD_published_v2/training/color/00010.png
+ea97305527edb56a86e5d7796fc2de562d4c742399b21f717778077808e2de28 RHD_published_v2/training/color/00011.png
+aebbdb3999a6726be2fd453fe44a07338ce35535df1059b1d94fe44b83b5b8f2 RHD_published_v2/training/color/00012.png
+727c177b43db19877d4830a9959a8e01a136563ae6fb7997805c6652e7e49aff RHD_published_v2/training/color/00013.png
+ad1cf30ab3c7da05e79fd6ec9fd9400913778687874ad7f443b57df69a86d7c3 RHD_published_v2/training/color/00014.png
+45d4aabdf7d3e84b060889d1c61a9837c1f83e97460bb6470ea4913662a491b1 RHD_published_v2/training/color/00015.png
+03f180a309c52c220ffad0d2d392d009f8377f1030ebd6c53398a77086a11efa RHD_published_v2/training/color/00016.png
+82c147e86c2a9fb89fe549a7ba27daa31cab08f0d744bb6f0acd54cf7815d4b0 RHD_published_v2/training/color/00017.png
+3c5a0cbc7e7c7210b469ce8316f4cab23f8a3dc32ae6bb0adac6ecf620b0e2d9 RHD_published_v2/training/color/00018.png
+fda9e4289717050fdb196d35ae22487113d85ce61f56799d36dc254018632220 RHD_published_v2/training/color/00019.png
+6c36e1c85f1d34cf09b6f6a1968ec14a325f20117564141e7237333141401cde RHD_published_v2/training/color/00020.png
+9f5960123cf784a9b059c61740903322fddb6a5a0b3f2259171c6ef3edf610fa RHD_published_v2/training/color/00021.png
+f438453ef6f76f9a445bebb7e45d94bd3fe678cb12e4dbd2e05d8d49bdc83aa4 RHD_published_v2/training/color/00022.png
+eb2ae3d06c3912b69de8ba3add2ff19cf1f8cda8f986e61917a894f688036ee9 RHD_published_v2/training/color/00023.png
+dcc683d912ad2d7d55b4694918476d92175e98f2e7e829f01071f7271b535a47 RHD_published_v2/training/mask/00000.png
+c455c46b181221c6271232eae53d0ff39c6be75b632802a08731c52dbf216a51 RHD_published_v2/training/mask/00001.png
+e52c14dcd7b72bd1d5f083cc1408cb1460815618964f24bcba0e2eacbd0120fc RHD_published_v2/training/mask/00002.png
+12966f4cc0cec0ed13704dd9b11d7fcf45d4fe1ed9f67492b32094d217ad5b3a RHD_published_v2/training/mask/00003.png
+dcb9262f53d8daffddbaba7a9f7846ebb745e888c7e0f2ada5214d037366cc8b RHD_published_v2/training/mask/00004.png
+76b2a86ef3c2c3e920c22d5066ad5449993712eaca2fe2569cd22d51257da866 RHD_published_v2/training/mask/00005.png
+976f2f814bfe2bfae844f7ba3600af1bc8f10e498bc3e7104bdfe469eef572ed RHD_published_v2/training/mask/00006.png
+a103947ba00ef63ed295f402a7b4a8d6e3b31a4cad2e5108f48ea48bef40515f RHD_published_v2/training/mask/00007.png
+36ecd9d153b9c21da0465e11f820892bf8e9d686c79656d18a3b6b40fcc3368d RHD_published_v2/training/mask/00008.png
+3cb5163f2c9e22a000407b75d01addc16385bea64b06a9b59008affd4bc0d626 RHD_published_v2/training/mask/00009.png
+7596830aeafc2ca09e272de7944560ae706699c8a6826e5a29069021c820ce38 RHD_published_v2/training/mask/00010.png
+6b14b49ca9b9ac46e2b1e0422620c38c4fc8555b8f1f13f4acc75186688003d3 RHD_published_v2/training/mask/00011.png
+160c4ae12e4558400a8d1f60b588dbc7d2dcb34222913c19a1426a76fad0131f RHD_published_v2/training/mask/00012.png
+c403fd2dd0770af7bff16b227a5f0e15e48d2453a00a5345abd5d421346524e3 RHD_published_v2/training/mask/00013.png
+fab0d939180938765a6ace87d16092ebfd6d31c0bcc0ad4bbc78ffbcd381f746 RHD_published_v2/training/mask/00014.png
+4df0dc532fb3905cfbd0cdefa2f3e46bb59788f431134228b4f94135428bf67a RHD_published_v2/training/mask/00015.png
+77d852ea03a765c7d56ec3b6170d29edee652bb4cbc96b0cdcefabb68b5ff7b5 RHD_published_v2/training/mask/00016.png
+454ffd25a75ceefa3ab7715f9cd217ee9fd734cbcba7e1018fedf2eef4cfe837 RHD_published_v2/training/mask/00017.png
+212b4777b0f91efa6a59e477cb0bc8071060ee7aad78691d97f27f3eff16f04d RHD_published_v2/training/mask/00018.png
+3c131e69d1b2f151daeba535967d88d18ea075d0620f724734a46cad1fffb0d1 RHD_published_v2/training/mask/00019.png
+654af79bbd2c51b585d328a7d994a2cb281486738c1137132bf7b7629f5184b7 RHD_published_v2/training/mask/00020.png
+e896a60db70cb5b4f6229719199fb2c3cd327dd503d784e01c8f0f68bce204e8 RHD_published_v2/training/mask/00021.png
+3f115187770ee719b05887057355d902a474b09a8aec61df2922606746debfe4 RHD_published_v2/training/mask/00022.png
+cdee8d33d71e67885a29522a5898ef07b3a27be58cb6637447cd77940e5b8198 RHD_published_v2/training/mask/00023.png
+"""
+BODIES_SHA256 = """
+f6e4c0759f0209a530846620600412b1c7877159919914612c4d8c5719eeeab0 Human36M/annotations/Human36M_subject11_camera.json
+1d80ea1dcd76e0f4176dfe590bec3c94f34a84fb345775faaf0a68d6e6b2afbe Human36M/annotations/Human36M_subject11_data.json
+dd985ddf0047a0813ce163f196f155667b8a9e68e41cb66f9ced998592335046 Human36M/annotations/Human36M_subject11_joint_3d.json
+0f6bc8d84a779bbc5aef02117fd8896adb97d4c036d9ce8f0e6bb6b68d258f82 Human36M/annotations/Human36M_subject1_camera.json
+7a4fae3804d88fe90a28253d3062a725572a74362994130d6763571404486eeb Human36M/annotations/Human36M_subject1_data.json
+5db74320a70f05af422d45c9087fb7b136752e0bb6be7760f475f473d8965a09 Human36M/annotations/Human36M_subject1_joint_3d.json
+1e89b7b7eaec4a38d12ef0e6d5a95103f0c70ab6cd4d94f51c3fb6f6ee9153c8 Human36M/annotations/Human36M_subject5_camera.json
+907b970d6e21a40811f1e3a5e7bdbe278f8480519a06b9a00a29327ef39a4761 Human36M/annotations/Human36M_subject5_data.json
+4ac614e090b474c1670065af940715501235fa35e24a46bd0836cbcb5af44660 Human36M/annotations/Human36M_subject5_joint_3d.json
+3a0ecd7db17138943498a504ca7c4be41421086cfd6e3cdfac7a4b42805521d9 Human36M/annotations/Human36M_subject6_camera.json
+cc739dad707029c5242b4e0b012219cd8303f0e091e74e413ff98324fecc958d Human36M/annotations/Human36M_subject6_data.json
+2f70d20e8ee80becbe7ce0a0c0dcbd9d3cef77db520c2787022948e6d09608e8 Human36M/annotations/Human36M_subject6_joint_3d.json
+293a346c4f7530a24dd6531cabb28d0b333ceee44f24c0340daa907cd6b78304 Human36M/annotations/Human36M_subject7_camera.json
+4418b8b751c95fe8a1f03a10447e8f9aa07fb805c5b93157210e3442eb81c645 Human36M/annotations/Human36M_subject7_data.json
+719d7453e3de9acd4cdbacd3f88bc8ded821c7dfe5c0517f0cb0abfa454bc9a7 Human36M/annotations/Human36M_subject7_joint_3d.json
+ced1648a390490358a73f5e0c7e68d2846ba94f0bdfd8b835b4ffeb46f1c9ad2 Human36M/annotations/Human36M_subject8_camera.json
+1e18ea01a051891823557d17ccf6575de3ca0f982fec37b481d0646cb21ac9e5 Human36M/annotations/Human36M_subject8_data.json
+aa53f578181e733925ffb9221dc17a56382a03090af380002b156948b934a693 Human36M/annotations/Human36M_subject8_joint_3d.json
+4d7b8a67306beb5d8a6edb9cbd92091fb97d91ecfd203156d637c86316a2e2dd Human36M/annotations/Human36M_subject9_camera.json
+46cac42700f05b091d45822a2172a18279ae7c31e61de91d25c8cb61eee4ccf8 Human36M/annotations/Human36M_subject9_data.json
+cf1c470e5fa860375cf3db8a71202ad2256420080e788b8ba302eb0eed7a4877 Human36M/annotations/Human36M_subject9_joint_3d.json
+baba015e491e4121bfc1ed506002436877f6ecc107e3da2e78da9e84919dacce Human36M/embedded_meta.json
+78496cceaa731c1e0eef25f38f63329700a8fde35b52233b3939767ace5fd9e0 Human36M/images/s_01_act_07_subact_01_ca_01/s_01_act_07_subact_01_ca_01_000001.jpg
+e3a4dedd502755a35520d4673efc4ccdd80177ccb16a1f2acfa979f0e608e000 Human36M/images/s_01_act_07_subact_01_ca_01/s_01_act_07_subact_01_ca_01_000002.jpg
+52dd98e18dc25282b75a39b2c3475556ec1d9b45ada0e3dd577f9b884bfda726 Human36M/images/s_01_act_07_subact_01_ca_02/s_01_act_07_subact_01_ca_02_000001.jpg
+ee617b7b34f90b9b826b0295976ec9a12515ee8b2b949b16ae033ea113209068 Human36M/images/s_01_act_07_subact_01_ca_02/s_01_act_07_subact_01_ca_02_000002.jpg
+47779342bbb71681c6926225a50d5e60774def6603030acc7cf69b7c81ad15ca Human36M/images/s_01_act_07_subact_01_ca_03/s_01_act_07_subact_01_ca_03_000001.jpg
+3bdb3c3d308f51b209c5353c357d010b4b82ceef144d7b8ddd0b33d0e85ae4b7 Human36M/images/s_01_act_07_subact_01_ca_03/s_01_act_07_subact_01_ca_03_000002.jpg
+784b88ab1fc4a7fcff03c7d3316b91cdd9a957ba71a2e0cb481acb340bdf4369 Human36M/images/s_01_act_07_subact_01_ca_04/s_01_act_07_subact_01_ca_04_000001.jpg
+d7643af9e49803b027a76dbaf299efc9d35e1ed48eb08f6a41ca9777e159cf8e Human36M/images/s_01_act_07_subact_01_ca_04/s_01_act_07_subact_01_ca_04_000002.jpg
+6f1d8e3181c6d148fff6e24bf4fa15e2a632cf4b41a7f16331726a7f19768910 Human36M/images/s_05_act_04_subact_01_ca_01/s_05_act_04_subact_01_ca_01_000001.jpg
+d403bbb446c790b2e983d5457f0fcfeb144847f3415e831358c39c20fce0e941 Human36M/images/s_05_act_04_subact_01_ca_01/s_05_act_04_subact_01_ca_01_000002.jpg
+adddbb46a45886957ea752e1d75bc3b3166dbf17f2b98735d5fae45c88cf7755 Human36M/images/s_05_act_04_subact_01_ca_02/s_05_act_04_subact_01_ca_02_000001.jpg
+7e0ef750c1fab4dfb0044abb6d27a4909d62e3201c2a567ba56efcae91c59a22 Human36M/images/s_05_act_04_subact_01_ca_02/s_05_act_04_subact_01_ca_02_000002.jpg
+41977f104b7663624f13f385e516754c657290f21124a0f9ac9fb9307b858666 Human36M/images/s_05_act_04_subact_01_ca_03/s_05_act_04_subact_01_ca_03_000001.jpg
+beaddb0d1256985b0107e12f796a4f9e91c3ac64ab0ad434b7609416d32136e7 Human36M/images/s_05_act_04_subact_01_ca_03/s_05_act_04_subact_01_ca_03_000002.jpg
+8e401df549991ba3d8e75f5a33b91cec5cd201c653b9f60ffb8206786934d44c Human36M/images/s_05_act_04_subact_01_ca_04/s_05_act_04_subact_01_ca_04_000001.jpg
+1c9c376a5e2b049546b2119f9c918d3341599ecee974f547b7a0bc5894f95b20 Human36M/images/s_05_act_04_subact_01_ca_04/s_05_act_04_subact_01_ca_04_000002.jpg
+74199ac5d0f671368c8695f527c1b79db1daab241fefbd7da580823b5f412944 Human36M/images/s_06_act_15_subact_01_ca_01/s_06_act_15_subact_01_ca_01_000001.jpg
+2528bfbf3cd89448b489addc63f0ac33fc26aa41bc0ba91ecd5624edc6d441c9 Human36M/images/s_06_act_15_subact_01_ca_01/s_06_act_15_subact_01_ca_01_000002.jpg
+69fd70e753c94745593cb98068bb24cb8a3ea5910dc651d3056566c46edce11d Human36M/images/s_06_act_15_subact_01_ca_02/s_06_act_15_subact_01_ca_02_000001.jpg
+2f28df89d971af3e4e20145b954f879882c616730af9268a5c0c17c3b22ec73a Human36M/images/s_06_act_15_subact_01_ca_02/s_06_act_15_subact_01_ca_02_000002.jpg
+4fb0c5fe462832de61eaa4c81346cc61af88e9ca587ef824cf8d998112196ab6 Human36M/images/s_06_act_15_subact_01_ca_03/s_06_act_15_subact_01_ca_03_000001.jpg
+f996089b9b35cbe973a54f23077916c252bb51a1f4542bca4e08ddb93910d704 Human36M/images/s_06_act_15_subact_01_ca_03/s_06_act_15_subact_01_ca_03_000002.jpg
+72239c3013f470387dc20c1223cf2e47736020465275440920b10c70ce68be0a Human36M/images/s_06_act_15_subact_01_ca_04/s_06_act_15_subact_01_ca_04_000001.jpg
+6549969a314c7b9be9d9f9cfc77549b86b4458208a08489288646658d4fb259d Human36M/images/s_06_act_15_subact_01_ca_04/s_06_act_15_subact_01_ca_04_000002.jpg
+461db365d41479168dcab4cadfe33acfda1eb86d872a13489e06d9d833e6222c Human36M/images/s_07_act_06_subact_01_ca_01/s_07_act_06_subact_01_ca_01_000001.jpg
+b1e41adf69169f75f69e8e5a1ceaac7c77f1a0841c16bc5fc94886db41f98c45 Human36M/images/s_07_act_06_subact_01_ca_01/s_07_act_06_subact_01_ca_01_000002.jpg
+657362dd46f85d92a2966fd7107e5f2c8de3d9397f4933f1dc4abc754cde5b91 Human36M/images/s_07_act_06_subact_01_ca_02/s_07_act_06_subact_01_ca_02_000001.jpg
+dc4eed15444a4db3345d042db87d9265a1a923f98828c8d05c2f9128238f594c Human36M/images/s_07_act_06_subact_01_ca_02/s_07_act_06_subact_01_ca_02_000002.jpg
+0ff9d446e701855ec2fe42dc565766f60342eede0f6719e219675f9baa002261 Human36M/images/s_07_act_06_subact_01_ca_03/s_07_act_06_subact_01_ca_03_000001.jpg
+3cda31586ce4e8dd4248e5a124b1f3b32726f1de264e2b2b86e6602e8de29c67 Human36M/images/s_07_act_06_subact_01_ca_03/s_07_act_06_subact_01_ca_03_000002.jpg
+f8b29eb224b3ef245b15aff759d09eb4bdf65f31be29c8dfefb68b423c27ba6a Human36M/images/s_07_act_06_subact_01_ca_04/s_07_act_06_subact_01_ca_04_000001.jpg
+af3e479b3b1146f52d4f4f372f0ca4a1e39e4a1feda576ab81b60be2c41dc507 Human36M/images/s_07_act_06_subact_01_ca_04/s_07_act_06_subact_01_ca_04_000002.jpg
+cf2e9e53640d672ed034f9ff473dfc252a09b0f3a5834c438c5872f913cef2c6 Human36M/images/s_08_act_02_subact_01_ca_01/s_08_act_02_subact_01_ca_01_000001.jpg
+d2d3aec1a88c23653a62565d100e11b414b8f6fc314322a7f57a286cdc524bd7 Human36M/images/s_08_act_02_subact_01_ca_01/s_08_act_02_subact_01_ca_01_000002.jpg
+a64bf47e27b307756b35297d3985cdc9139879c5a055aa9006057f2c4e3e0810 Human36M/images/s_08_act_02_subact_01_ca_02/s_08_act_02_subact_01_ca_02_000001.jpg
+c2e459657ad6b02dc9a214f7ea030f188689865b2efd8ca5ee03c639f95c1d17 Human36M/images/s_08_act_02_subact_01_ca_02/s_08_act_02_subact_01_ca_02_000002.jpg
+79adb1f92378c14d15f7dd56e8617624a629977a803737d8364f0585150d0540 Human36M/images/s_08_act_02_subact_01_ca_03/s_08_act_02_subact_01_ca_03_000001.jpg
+f7831c34ef291e8301a54c9909f998111c2544b76e5ffbfdfe0a4de3466c2153 Human36M/images/s_08_act_02_subact_01_ca_03/s_08_act_02_subact_01_ca_03_000002.jpg
+8456b30f3c1613cb0d283d7c1b19bd8bfde7c1920359f6e32ea2bbc20dead5cf Human36M/images/s_08_act_02_subact_01_ca_04/s_08_act_02_subact_01_ca_04_000001.jpg
+ecbe1909f5eaa7d8fca6d763fd649161bc8a577f3a4ec087d690e58b0de05c39 Human36M/images/s_08_act_02_subact_01_ca_04/s_08_act_02_subact_01_ca_04_000002.jpg
+d05f4a89319cdd7341075fa5e94fbd7c9dbe1547781c939af7f69a2da5e90f01 Human36M/images/s_09_act_06_subact_01_ca_01/s_09_act_06_subact_01_ca_01_000001.jpg
+b3924f830fd3ecd5947c06f1ebf927624ec4f985fecaf7377f8014d9b60612b7 Human36M/images/s_09_act_06_subact_01_ca_01/s_09_act_06_subact_01_ca_01_000002.jpg
+5c761e430aef9f0ca4862e2fa2f2c92b611d507e9be748961fd1395b8d32f070 Human36M/images/s_09_act_06_subact_01_ca_02/s_09_act_06_subact_01_ca_02_000001.jpg
+d415256dfafbc0c1dd5bbfcd8f1e5ef14810e3102e2810319d7a00dc7e71ab37 Human36M/images/s_09_act_06_subact_01_ca_02/s_09_act_06_subact_01_ca_02_000002.jpg
+d59185f27dc0faffcba8dbeb1a695a048c661ac793b568ce8c54fd681d596c9c Human36M/images/s_09_act_06_subact_01_ca_03/s_09_act_06_subact_01_ca_03_000001.jpg
+89dd76b5b4a8f718e2038e4b7c8674980d2f5f934587679c69596960f1b1b5d9 Human36M/images/s_09_act_06_subact_01_ca_03/s_09_act_06_subact_01_ca_03_000002.jpg
+e5bbf4b8754de2546ce267b56100c8fb60cfbd6da4a5fe39618c9616b79042e6 Human36M/images/s_09_act_06_subact_01_ca_04/s_09_act_06_subact_01_ca_04_000001.jpg
+868dfef167236d170d2f630c143fe43ce6053af97f0cba312524b4d0c28d9241 Human36M/images/s_09_act_06_subact_01_ca_04/s_09_act_06_subact_01_ca_04_000002.jpg
+c2699e4649af946f29b6b958e43764cd2cee0b90be7088cd2679cb6ccdcd8e73 Human36M/images/s_11_act_10_subact_01_ca_01/s_11_act_10_subact_01_ca_01_000001.jpg
+3fae5a20f9856b73d2fa6f74d3b471a76e308abbcae5198efae9a37a2f39e196 Human36M/images/s_11_act_10_subact_01_ca_01/s_11_act_10_subact_01_ca_01_000002.jpg
+c1901518ff47bbea90ea07667b50b3f6fca48eb632a0d838dc26acbd9222682f Human36M/images/s_11_act_10_subact_01_ca_02/s_11_act_10_subact_01_ca_02_000001.jpg
+9706f0f41db7805c0426dc70f71f086395273ab31844e1f40af7074918b55f3a Human36M/images/s_11_act_10_subact_01_ca_02/s_11_act_10_subact_01_ca_02_000002.jpg
+30d0acce584de2ca75e57de664e6703016edcf5f84678924f2f321e126db7259 Human36M/images/s_11_act_10_subact_01_ca_03/s_11_act_10_subact_01_ca_03_000001.jpg
+203c03d8a1a2e829983c84b1b7f377300062655d82cc6a0240da102e801546ce Human36M/images/s_11_act_10_subact_01_ca_03/s_11_act_10_subact_01_ca_03_000002.jpg
+234a6ae274439b6e6849f830b81f2ffe9157ba378385a3ce488eb6141addc8a9 Human36M/images/s_11_act_10_subact_01_ca_04/s_11_act_10_subact_01_ca_04_000001.jpg
+8b76ab0a858c35178b51108b2c16476d5f1fdf9fc74b9448f8848049cfeb4464 Human36M/images/s_11_act_10_subact_01_ca_04/s_11_act_10_subact_01_ca_04_000002.jpg
+02ba931f802b75f7bd7ef73c43a943467dd1baebfc47112781c208a9a0254148 SURREAL/data/cmu/test/run0/01_002/01_002_c0001_frames/0000.png
+bf7a48e4296ab1462c5715657711f636c6f5f45c67dc56d37678fb6aadea8ae9 SURREAL/data/cmu/test/run0/01_002/01_002_c0001_frames/0001.png
+c544f371f6830ff6d28b19f1999b3e5bbd567f9979d0d2bcacba474f85e0ab5a SURREAL/data/cmu/test/run0/01_002/01_002_c0001_frames/0002.png
+90115e73e64617757837343ea09b3d2d68b91b39219c4c4afbb07e550623b190 SURREAL/data/cmu/test/run0/01_002/01_002_c0001_info.mat
+f607dfd9609f4537840b1f5f1a9bb78eecff43e60686de5bf7ed586a8f3e149e SURREAL/data/cmu/test/run0/03_001/03_001_c0001_frames/0000.png
+bee3ce1faf57b046e76c4a9ae39cb2b846214f6545c161ee54163dc331eb8217 SURREAL/data/cmu/test/run0/03_001/03_001_c0001_frames/0001.png
+9d3cb09f2142582ac654a393ee60bc10770db4d62c006152d086fcc9b77f6ed5 SURREAL/data/cmu/test/run0/03_001/03_001_c0001_frames/0002.png
+cd2f818bf5172137f8a2251f98cc7e6df9c6c8b83725e6bd34d6f7b3da813f6a SURREAL/data/cmu/test/run0/03_001/03_001_c0001_info.mat
+b961f9580f2f0af092257effb1186bfb3e853d8b311482101302683d215eed70 SURREAL/data/cmu/train/run0/02_001/02_001_c0001_frames/0000.png
+c306d8e67fc7aba9894cbc63ab669f18d792a2d2a9050343b856ca3cfc837391 SURREAL/data/cmu/train/run0/02_001/02_001_c0001_frames/0001.png
+eba8f660f64bf629fbd42306a62facea1f63b83de9917549fed143a958284e57 SURREAL/data/cmu/train/run0/02_001/02_001_c0001_frames/0002.png
+4e486c90c46fb8308d19ad1f4e3996bae599d6ae184635317a7e55aca8a592dd SURREAL/data/cmu/train/run0/02_001/02_001_c0001_info.mat
+580649516efb88f358d60ef27f2614dc93bde4f7d610bdc1d8ff22885cb28a44 SURREAL/data/cmu/train/run0/02_004/02_004_c0001_frames/0000.png
+2c3784ec3dd1a76b59c82451f9ad93cb2e4bf09ca3cfaf0d9a2bfbab9fed9acb SURREAL/data/cmu/train/run0/02_004/02_004_c0001_frames/0001.png
+cbb871efaaabeaa129c99890cc8e3a5574dafcb6f282d903cf420a5893139332 SURREAL/data/cmu/train/run0/02_004/02_004_c0001_frames/0002.png
+cdc0e777c22dc512ab62be0da276b582842a4eb2ebb9e949f2b20a3890daae3c SURREAL/data/cmu/train/run0/02_004/02_004_c0001_info.mat
+8ff4c1ae0fd62219f3a3b30643cb74f0a49cbbeb594c53a8d3f2e02a503ab6ba SURREAL/data/cmu/train/run0/03_002/03_002_c0001_frames/0000.png
+442990ecc70622efd26aedc6ef5ed688655ace6a298ca5b4b517300880c6e9d1 SURREAL/data/cmu/train/run0/03_002/03_002_c0001_frames/0001.png
+6177d8d4425b3cf2865ec6449823e5bb669b876a2d8c519f0e2dd14503c9623e SURREAL/data/cmu/train/run0/03_002/03_002_c0001_frames/0002.png
+5a742a12805459f53a0cb82e180ed4477dd664ea1d0b161397217b5ed8a7da73 SURREAL/data/cmu/train/run0/03_002/03_002_c0001_info.mat
+7fbc6b5cdbbf3739c4ededc7dc93d435952400ec1aa2478bd955e5a89360057c SURREAL/data/cmu/train/run0/03_003/03_003_c0001_frames/0000.png
+07a66aa152474fb045cdbd01ea38b2cf9a707f7824fe37e7dade6815cb92abdf SURREAL/data/cmu/train/run0/03_003/03_003_c0001_frames/0001.png
+281253b02970fe6c25d57bff7a522b4216d61cb8c4648f8c08ac9f7b1345bbe4 SURREAL/data/cmu/train/run0/03_003/03_003_c0001_frames/0002.png
+a2a4c1add0a24009dca183246b9e7dabd14b40c6761bd4e108ec5fa6dd645073 SURREAL/data/cmu/train/run0/03_003/03_003_c0001_info.mat
+"""
+# the smoke configs as the markers recorded them before the switches existed
+HANDS_CONFIG = {'seed': 0, 'src_train': 24, 'src_test': 8, 'src_size': 128, 'src_subjects': 4, 'src_box': [0.35, 0.65], 'src_two_hands': 0.05, 'write_masks': True, 'tgt_images': 20, 'tgt_size': 96, 'tgt_subjects': 3, 'tgt_group_size': 4, 'tgt_multiview': 0.5, 'tgt_object': 0.3, 'annotation_gap': 1.0, 'batch': 32, 'version': 2}
+BODIES_CONFIG = {'seed': 0, 'src_train_clips': 4, 'src_test_clips': 2, 'src_frames': 3, 'src_subjects': 6, 'src_cam_dist': [6.0, 9.0], 'tgt_actions': 1, 'tgt_frames': 2, 'tgt_size': 96, 'tgt_occluder': 0.25, 'annotation_gap': 1.0, 'batch': 32, 'version': 1}
+
+KINDS = dict(hands=(HandBenchmarkConfig, make_hand_benchmark, HANDS_SHA256, HANDS_CONFIG, 'embedded_hands.json', 'H3D_crop/'),
+             bodies=(BodyBenchmarkConfig, make_body_benchmark, BODIES_SHA256, BODIES_CONFIG, 'embedded_bodies.json', 'Human36M/'))
+
+
+def digests(root: Path, skip: str) -> dict:
+    "SHA-256 of every file under `root` but the marker `skip` (an `_info.mat` after its 116-byte header)."
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()[116 if p.suffix == '.mat' else 0:]).hexdigest()
+            for p in sorted(root.rglob('*')) if p.is_file() and p.name != skip}
+
+
+def expected(block: str) -> dict: return {path: sha for sha, path in (line.split(' ', 1) for line in block.strip().splitlines())}
+
+
+@pytest.fixture(scope='module')
+def generated(tmp_path_factory):
+    "Each kind's smoke benchmark with the defaults, and with each switch set to 'source' on its own."
+    out = {}
+    for kind, (Config, make, _, _, marker, _) in KINDS.items():
+        for switch in (None,) + TARGET_SWITCHES:
+            cfg = Config.smoke(**({switch: 'source'} if switch else {}))
+            root = tmp_path_factory.mktemp(f'{kind}-{switch or "default"}')
+            make(root, cfg, progress=False)
+            out[kind, switch] = cfg, digests(root, marker), json.loads((root / marker).read_text())
+    return out
+
+
+@pytest.mark.parametrize('kind', KINDS)
+def test_the_defaults_write_the_files_of_before(generated, kind):
+    *_, block, _, _, _ = KINDS[kind]
+    _, got, _ = generated[kind, None]
+    want = expected(block)
+    assert sorted(got) == sorted(want)
+    assert [p for p in want if got[p] != want[p]] == []
+
+
+@pytest.mark.parametrize('kind', KINDS)
+def test_the_marker_gains_only_the_switches(generated, kind):
+    Config, _, _, old, _, _ = KINDS[kind]
+    cfg, _, marker = generated[kind, None]
+    assert marker == dict(config=cfg.to_json(), complete=True)
+    assert {k: v for k, v in cfg.to_json().items() if k not in TARGET_SWITCHES} == old
+    assert {k: cfg.to_json()[k] for k in TARGET_SWITCHES} == dict.fromkeys(TARGET_SWITCHES, 'target')
+
+
+@pytest.mark.parametrize('kind', KINDS)
+@pytest.mark.parametrize('switch', TARGET_SWITCHES)
+def test_a_switch_changes_the_target_only(generated, kind, switch):
+    *_, target_dir = KINDS[kind]
+    _, default, _ = generated[kind, None]
+    _, switched, _ = generated[kind, switch]
+    assert sorted(switched) == sorted(default)                      # the same files: the formats' layout is kept
+    changed = {p for p in default if switched[p] != default[p]}
+    assert changed and all(p.startswith(target_dir) for p in changed), sorted(changed)[:5]
+
+
+@pytest.mark.parametrize('Config', [HandBenchmarkConfig, BodyBenchmarkConfig])
+@pytest.mark.parametrize('switch', TARGET_SWITCHES)
+def test_an_invalid_switch_is_refused(Config, switch):
+    with pytest.raises(ValueError) as e: Config(**{switch: 'foo'})
+    assert str(e.value) == f"{Config.__name__}.{switch} must be one of ('target', 'source'), not 'foo'"
+    with pytest.raises(ValueError, match=switch): replace(Config.smoke(), **{switch: 'Source'})
