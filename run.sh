@@ -37,7 +37,7 @@ case "$cmd" in
     setup
     # two notebooks run at once on two cores: one torch thread each, or their threads spin against each other;
     # the reproduce notebooks are run by tests/test_reproduce_notebooks.py (papermill, smoke profile), not here
-    OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}" "$VENV/bin/nbdev_test" --n_workers 2 --skip_file_re '^([_.]|reproduce_)'
+    OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}" "$VENV/bin/nbdev_test" --n_workers 2 --skip_file_re '^([_.]|reproduce_|study_)'
     OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}" "$VENV/bin/python" -m pytest -q tests --durations=10 ;;
   *) sed -n '2,6p' "$0"; exit 2 ;;
 esac

@@ -28,6 +28,9 @@ VARIANTS = {
     'no_object': ({}, dict(tgt_object=0.0)),                  # hands: no held object in the target
     'no_occluder': ({}, dict(tgt_occluder=0.0)),              # bodies: no occluding object in the target
     'big_src': ({}, dict(src_box=(0.5, 0.8))),                # hands: bigger hands in the source images
+    'in128_head32': (dict(input_size=128, cache_size=160, head_width=32), {}),
+    'in96_head32': (dict(input_size=96, cache_size=128, head_width=32), {}),
+    'head32': (dict(head_width=32), {}),
     'in128_hm_eq_in': (dict(input_size=128, cache_size=160, narrow_widths=(32, 64)), {}),
 }
 

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from .utils import resolve
 from .data.augment import AugmentConfig
+from .tasks import benchmark_version
 
 # %% auto #0
 __all__ = ['POSITIVE', 'PROFILES', 'Profile', 'coerce_value', 'get_profile', 'profile_changes', 'RunConfig']
@@ -127,9 +128,10 @@ class RunConfig:
         return resolve(results_dir) / self.profile.name / self.task / self.method / f'seed{self.seed}'
 
     def to_dict(self, method_defaults: dict) -> dict:
-        "The config as `config.json` records it: every profile field but the device, the method's full arguments."
+        "The config as `config.json` records it: every profile field but the device, the method's full arguments, the embedded benchmark's version."
         d = asdict(self); d['profile'] = {k: list(v) if isinstance(v, tuple) else v for k, v in d['profile'].items()}
         d['profile'].pop('device')  # where it ran does not change what it computes
         if not d['profile']['cpu_bf16']: d['profile'].pop('cpu_bf16')   # so runs from before the field read back
         d['method_args'] = self.method_args_full(method_defaults)
+        if self.data_root is None and self.profile.benchmark != 'real': d['benchmark_version'] = benchmark_version(self.task)
         return json.loads(json.dumps(d))

@@ -9,12 +9,12 @@ from .keypoints import BODY16, HAND21, KeypointSpec
 from .utils import resolve
 from .data.formats import dataset_loader
 from .data.dataset import KeypointDataset
-from .embedded.hands import prepare_embedded_hands
-from .embedded.bodies import prepare_embedded_bodies
-from .embedded.targets import prepare_embedded_mvhand, prepare_embedded_pw3d
+from .embedded.hands import HandBenchmarkConfig, prepare_embedded_hands
+from .embedded.bodies import BodyBenchmarkConfig, prepare_embedded_bodies
+from .embedded.targets import MVHandBenchmarkConfig, PW3DBenchmarkConfig, prepare_embedded_mvhand, prepare_embedded_pw3d
 
 # %% auto #0
-__all__ = ['TASKS', 'Task', 'get_task', 'load_task_data']
+__all__ = ['TASKS', 'Task', 'get_task', 'benchmark_version', 'load_task_data']
 
 # %% ../nbs/23_tasks.ipynb #c5c50f3d
 @dataclass(frozen=True)
@@ -27,12 +27,16 @@ class Task:
     title: str
     prepare_embedded: object    # (benchmark, seed, progress) -> root of the embedded benchmark
     rotation: float = 180.0     # TLlib's training rotation: 180 for hands, 30 for bodies
+    generators: tuple = ()      # the embedded generators' config classes; their `version`s name the benchmark's version
 
 TASKS: dict[str, Task] = {t.name: t for t in (
-    Task('rhd2h3d', 'rhd', 'h3d', HAND21, 'RHD -> H3D', prepare_embedded_hands),
-    Task('surreal2h36m', 'surreal', 'h36m', BODY16, 'SURREAL -> Human3.6M', prepare_embedded_bodies, rotation=30.0),
-    Task('rhd2mvhand', 'rhd', 'mvhand', HAND21, 'RHD -> MVHand', prepare_embedded_mvhand),
-    Task('surreal2pw3d', 'surreal', 'pw3d', BODY16, 'SURREAL -> 3DPW', prepare_embedded_pw3d, rotation=30.0),
+    Task('rhd2h3d', 'rhd', 'h3d', HAND21, 'RHD -> H3D', prepare_embedded_hands, generators=(HandBenchmarkConfig,)),
+    Task('surreal2h36m', 'surreal', 'h36m', BODY16, 'SURREAL -> Human3.6M', prepare_embedded_bodies, rotation=30.0,
+         generators=(BodyBenchmarkConfig,)),
+    Task('rhd2mvhand', 'rhd', 'mvhand', HAND21, 'RHD -> MVHand', prepare_embedded_mvhand,
+         generators=(HandBenchmarkConfig, MVHandBenchmarkConfig)),       # its RHD source is the hand benchmark's
+    Task('surreal2pw3d', 'surreal', 'pw3d', BODY16, 'SURREAL -> 3DPW', prepare_embedded_pw3d, rotation=30.0,
+         generators=(BodyBenchmarkConfig, PW3DBenchmarkConfig)),
 )}
 
 # %% ../nbs/23_tasks.ipynb #684442c6
@@ -40,6 +44,13 @@ def get_task(name: str) -> Task:
     "The task called `name`, or a ValueError that lists the tasks."
     if name not in TASKS: raise ValueError(f"Unknown task {name!r}: choose one of {sorted(TASKS)}.")
     return TASKS[name]
+
+# %% ../nbs/23_tasks.ipynb #6db04f9d
+def benchmark_version(task: str) -> str:
+    "The version of `task`'s embedded benchmark, from its generators' `version` fields (e.g. 'hands v3')."
+    names = {HandBenchmarkConfig: 'hands', BodyBenchmarkConfig: 'bodies', MVHandBenchmarkConfig: 'mvhand',
+             PW3DBenchmarkConfig: 'pw3d'}
+    return ' + '.join(f'{names[g]} v{g.version}' for g in get_task(task).generators)
 
 # %% ../nbs/23_tasks.ipynb #b0598e55
 def load_task_data(task: str, profile, data_root=None, progress: bool = True) -> dict:
