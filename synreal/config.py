@@ -43,7 +43,7 @@ class Profile:
     sigma: float | None = 2.0         # heatmap Gaussian sigma in heatmap px; None: 2 * heatmap_size / 64 (TLlib)
     amp: bool = False                 # bf16 autocast on CUDA (ignored on the CPU)
     channels_last: bool = False       # NHWC memory format on CUDA (no gain measured on the CPU)
-    cpu_bf16: bool = False            # on a CPU with bf16 matrix units (AMX, AVX512-BF16): bf16 autocast and NHWC; else fp32
+    cpu_bf16: bool = True             # on a CPU with bf16 matrix units (AMX, AVX512-BF16): bf16 autocast and NHWC; else fp32
     compile: bool = False             # torch.compile the pose model (slow to start on the CPU; a GPU option)
     eval_batch_size: int = 32         # TLlib's PCK is a batch-weighted mean: the batch size is part of the metric
     device: str = 'auto'
@@ -79,12 +79,12 @@ POSITIVE = ('epochs', 'batch_size', 'eval_batch_size', 'input_size', 'cache_size
 # %% ../nbs/29_config.ipynb #c83b200f
 PROFILES = {
     'smoke': Profile(name='smoke', benchmark='smoke', narrow_widths=(8, 16, 32), head_width=16,
-                     cache_size=64, batch_size=16, epochs=2, adapt_epochs=None, iters_per_epoch=3),
+                     cache_size=64, batch_size=16, epochs=2, adapt_epochs=None, iters_per_epoch=3, cpu_bf16=False),
     'cpu': Profile(),
     'cpu-long': Profile(name='cpu-long', adapt_epochs=None),
     'paper': Profile(name='paper', benchmark='real', backbone='resnet101', head_width=256, input_size=256,
                      cache_size=320, batch_size=32, epochs=70, iters_per_epoch=500, lr=1e-4, schedule='multistep',
-                     lr_milestones=(45, 60), sigma=None, amp=True, channels_last=True, adapt_epochs=None),
+                     lr_milestones=(45, 60), sigma=None, amp=True, channels_last=True, adapt_epochs=None, cpu_bf16=False),
 }
 
 def get_profile(name: str = 'cpu', **overrides) -> Profile:
