@@ -25,6 +25,7 @@ VARIANTS = {
     'sigma1': (dict(sigma=1.0), {}),
     'wide': (dict(narrow_widths=(64, 128, 256), head_width=128), {}),
     'epochs2x': ('2x', {}),
+    'epochs4x': ('4x', {}),
     'no_object': ({}, dict(tgt_object=0.0)),                  # hands: no held object in the target
     'no_occluder': ({}, dict(tgt_occluder=0.0)),              # bodies: no occluding object in the target
     'big_src': ({}, dict(src_box=(0.5, 0.8))),                # hands: bigger hands in the source images
@@ -53,8 +54,8 @@ def main():
     for v in a.variants:
         if (a.task, v, a.epochs, a.seed) in done: continue
         prof, bench = VARIANTS[v]
-        epochs = a.epochs * 2 if prof == '2x' else a.epochs
-        prof = {} if prof == '2x' else prof
+        epochs = a.epochs * {'2x': 2, '4x': 4}.get(prof, 1) if isinstance(prof, str) else a.epochs
+        prof = {} if isinstance(prof, str) else prof
         p = get_profile('cpu', epochs=epochs, cpu_bf16=bool(a.bf16), **prof)
         root = benchmark_root(a.task, v, bench)
         row = dict(task=a.task, variant=v, epochs=a.epochs, seed=a.seed, profile=prof, benchmark=bench,
