@@ -24,7 +24,8 @@ def joints_mse_loss(pred: torch.Tensor, target: torch.Tensor, weight: torch.Tens
 def downsample(x: torch.Tensor, scale: float) -> torch.Tensor:
     if scale == 1: return x
     size = [max(1, round(s * scale)) for s in x.shape[2:]]
-    return F.interpolate(x, size=size, mode='bilinear', align_corners=True, antialias=True)
+    # in float32: the antialiased kernel has no bf16 version on the CPU, and a loss is better summed in float32
+    return F.interpolate(x.float(), size=size, mode='bilinear', align_corners=True, antialias=True)
 
 # %% ../nbs/28_losses.ipynb #58887d32
 class PyramidL1Loss(nn.Module):

@@ -48,3 +48,15 @@ def test_old_configs_read_back():
     d = RunConfig(profile=get_profile('smoke')).to_dict(get_method('source_only').defaults)
     assert 'cpu_bf16' not in d['profile']
     assert RunConfig(profile=get_profile('smoke', cpu_bf16=True)).to_dict({})['profile']['cpu_bf16'] is True
+
+
+@pytest.mark.skipif(not T.cpu_bf16_supported(), reason='this CPU has no bf16 matrix units')
+@pytest.mark.parametrize('method', ['rec', 'pseudo_rec', 'pseudo', 'regda', 'ccssl'])
+def test_every_method_trains_in_bf16(tmp_path, data, method):
+    "bf16 is the cpu profile's default: each method family must train under it (the reconstruction loss's antialiased "
+    "resize once had no bf16 kernel, and every +rec run of Table A failed)."
+    from synreal.experiments import smoke_args
+    torch.set_num_threads(1)
+    cfg = RunConfig(method=method, profile=get_profile('smoke', cpu_bf16=True), method_args=smoke_args([method])[method])
+    m = T.train_run(cfg, results_dir=tmp_path, data=data, progress=False)
+    assert math.isfinite(m['target_test']['pck_tllib']['All'])
