@@ -8,7 +8,7 @@ from test_reproduce_notebooks import papermill
 
 def test_ceiling_notebook(tmp_path):
     out = tmp_path / 'out'
-    papermill('study_ceiling.ipynb', tmp_path / 'ceiling.ipynb', ('tasks', 'rhd2h3d'), ('variants', "['base', 'no_object', 'no_occluder']"),
+    papermill('study_ceiling.ipynb', tmp_path / 'ceiling.ipynb', ('tasks', 'rhd2h3d'), ('variants', '["base", "no_object", "no_occluder"]'),
               ('profile', 'smoke'), ('epochs', 1), ('results_dir', str(tmp_path / 'results')), ('data_dir', str(tmp_path / 'data')),
               ('out_dir', str(out)))
     table = pd.read_csv(out / 'ceiling.csv')
