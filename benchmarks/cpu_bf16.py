@@ -35,7 +35,7 @@ def main():
                                        capture_output=True, text=True, env={**os.environ, 'OMP_NUM_THREADS': str(threads)})
                     if r.returncode: sys.exit(r.stderr[-2000:])
                     res.setdefault((threads, bf16), []).append(json.loads(r.stdout.strip().splitlines()[-1])['s_per_step'])
-    print(f"{a.task}, {a.size} px, batch 32, source_only step (final evaluation included), load average {os.getloadavg()[0]:.2f}")
+    print(f"{a.task}, {a.size} px, batch 32, source_only step (the second, warm epoch), load average {os.getloadavg()[0]:.2f}")
     for threads in (1, 2):
         f32, b16 = (statistics.median(res[threads, b]) for b in (0, 1))
         print(f"  {threads} thread(s): fp32 {f32:.3f} s/step, bf16 {b16:.3f} s/step, fp32/bf16 {f32 / b16:.2f}x")
