@@ -4,6 +4,7 @@
 
 # %% ../../nbs/32_rec.ipynb #e922cb92
 from __future__ import annotations
+import contextlib
 import hashlib
 import json
 import re
@@ -14,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 from ..utils import denormalize_imagenet, run_lock, save_checkpoint, write_json
 from ..data.dataset import KeypointDataset
+from ..models.pose import frozen_batchnorm
 from ..models.reconstruction import Reconstructor, heatmap_to_image_coords, soft_argmax
 from ..losses import PyramidL1Loss, joints_mse_loss, make_rec_loss
 from .base import Method, RunContext, unlabelled_images
@@ -77,12 +79,15 @@ class PairSampler:
 
 # %% ../../nbs/32_rec.ipynb #85c8b6e4
 def reconstruct(model: nn.Module, rec: Reconstructor, base: torch.Tensor, driving: torch.Tensor,
-                beta: float = 20.0, detach: bool = False) -> dict:
-    "Reconstruct `driving` from `base` (both ImageNet-normalised) with the predictor's keypoints; images in [0, 1]."
+                beta: float = 20.0, detach: bool = False, kp_window: int = 3, kp_normalize: bool = True,
+                freeze_bn: bool = True) -> dict:
+    """Reconstruct `driving` from `base` (both ImageNet-normalised) with the predictor's keypoints; images in [0, 1].
+    Keypoints: `soft_argmax(beta, kp_window, kp_normalize)`; `freeze_bn`: the predictor's BN statistics are used, not moved."""
     n, size = len(base), base.shape[-1]
-    with torch.set_grad_enabled(torch.is_grad_enabled() and not detach):
+    with torch.set_grad_enabled(torch.is_grad_enabled() and not detach), \
+         (frozen_batchnorm(model) if freeze_bn else contextlib.nullcontext()):
         hm = model(torch.cat([base, driving]))
-        kp = heatmap_to_image_coords(soft_argmax(hm, beta), hm.shape[-1], size)
+        kp = heatmap_to_image_coords(soft_argmax(hm, beta, kp_window, kp_normalize), hm.shape[-1], size)
     kp_b, kp_d = kp[:n], kp[n:]
     out = rec(denormalize_imagenet(base).clamp(0, 1), kp_b, kp_d)
     out.update(kp_base=kp_b, kp_driving=kp_d, base=denormalize_imagenet(base).clamp(0, 1),
@@ -97,8 +102,9 @@ def target_images(dataset, idx, input_size: int, device='cpu') -> torch.Tensor:
 # %% ../../nbs/32_rec.ipynb #4fe52ca5
 def pretrain_reconstructor(model, rec: Reconstructor, dataset: KeypointDataset, sampler: PairSampler,
                            input_size: int, iters: int = 300, batch_size: int = 16, lr: float = 2e-3,
-                           beta: float = 20.0, loss_fn=None, generator=None, device='cpu') -> list[float]:
-    "Train W and G on pairs of `dataset` with the frozen `model`'s keypoints; returns the loss per iteration."
+                           beta: float = 20.0, loss_fn=None, generator=None, device='cpu', **decode) -> list[float]:
+    """Train W and G on pairs of `dataset` with the frozen `model`'s keypoints; returns the loss per iteration.
+    `decode`: `reconstruct`'s keypoint options (`kp_window`, `kp_normalize`)."""
     loss_fn = loss_fn or PyramidL1Loss()
     hm_size = model.heatmap_size(input_size)
     opt = torch.optim.Adam(rec.parameters(), lr=lr, betas=(0.5, 0.999))
@@ -107,14 +113,15 @@ def pretrain_reconstructor(model, rec: Reconstructor, dataset: KeypointDataset, 
     for _ in range(iters):
         b, d = sampler.sample(batch_size, generator)
         xb, xd = (target_images(dataset, i, input_size, device) for i in (b, d))
-        out = reconstruct(model, rec, xb, xd, beta, detach=True)
+        out = reconstruct(model, rec, xb, xd, beta, detach=True, **decode)
         loss = loss_fn(out['prediction'], out['driving'])
         opt.zero_grad(set_to_none=True); loss.backward(); opt.step(); sched.step()
         losses.append(loss.item())
     return losses
 
 # %% ../../nbs/32_rec.ipynb #2cac2300
-STAGE_A_ARGS = ('rec_loss', 'vgg_weights', 'size', 'beta', 'kp_variance', 'pretrain_iters', 'pretrain_batch', 'pretrain_lr')
+STAGE_A_ARGS = ('rec_loss', 'vgg_weights', 'size', 'beta', 'kp_window', 'kp_normalize', 'kp_variance', 'pretrain_iters',
+                'pretrain_batch', 'pretrain_lr')
 
 def stage_a_path(ctx: RunContext, a: dict) -> Path:
     """Where stage A's W and G are kept: in the folder of the run this one starts from (its own if none), named by
@@ -146,7 +153,8 @@ def setup_reconstruction(ctx: RunContext, a: dict) -> None:
                 g = torch.Generator().manual_seed(ctx.cfg.seed + 12345)
                 losses = pretrain_reconstructor(ctx.model, rec, ctx.data['target_train'], ctx.parts['sampler'], p.input_size,
                                                 a['pretrain_iters'], a['pretrain_batch'], a['pretrain_lr'], a['beta'],
-                                                ctx.parts['loss'], g, ctx.device)
+                                                ctx.parts['loss'], g, ctx.device,
+                                                kp_window=a['kp_window'], kp_normalize=a['kp_normalize'])
                 save_checkpoint(cache, rec.state_dict())
                 record = {'seconds': round(time.time() - t0, 1), 'loss': losses}
                 write_json(cache.with_suffix('.json'), record)
@@ -166,7 +174,8 @@ def reconstruction_loss(ctx: RunContext, a: dict, g: torch.Generator) -> torch.T
     base, drv = ctx.parts['sampler'].sample(a['rec_batch'], g)
     tgt, p = ctx.data['target_train'], ctx.profile
     xb, xd = (target_images(tgt, i, p.input_size, ctx.device) for i in (base, drv))
-    out = reconstruct(ctx.model, ctx.state['reconstructor'], xb, xd, a['beta'])
+    out = reconstruct(ctx.model, ctx.state['reconstructor'], xb, xd, a['beta'], kp_window=a['kp_window'],
+                      kp_normalize=a['kp_normalize'], freeze_bn=a['freeze_bn'])
     return ctx.parts['loss'](out['prediction'], out['driving'])
 
 # %% ../../nbs/32_rec.ipynb #5cc68652
@@ -174,7 +183,8 @@ class Rec(Method):
     "Geometric reconstruction: source heatmap loss + lambda_rec * reconstruction loss on target pairs."
     init_from = 'source_only'
     title = 'Source-only + rec'
-    defaults = dict(lambda_rec=0.01, rec_loss='l1', vgg_weights=None, size='small', beta=20.0, kp_variance=0.01,
+    defaults = dict(lambda_rec=0.01, rec_loss='l1', vgg_weights=None, size='small', beta=20.0, kp_window=3,
+                    kp_normalize=True, freeze_bn=True, kp_variance=0.01,
                     pretrain_iters=150, pretrain_batch=16, pretrain_lr=2e-3, rec_batch=16, adapt_iters=8, gw_lr=0.0)
 
     def setup(self, ctx: RunContext) -> None:

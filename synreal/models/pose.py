@@ -4,6 +4,7 @@
 
 # %% ../../nbs/24_pose_model.ipynb #36991a7d
 from __future__ import annotations
+from contextlib import contextmanager
 import torch
 import torchvision
 from pathlib import Path
@@ -11,7 +12,7 @@ from torch import nn
 from torchvision.models.resnet import BasicBlock
 
 # %% auto #0
-__all__ = ['TORCHVISION_TRUNKS', 'resnet_trunk', 'narrow_trunk', 'PosePredictor']
+__all__ = ['TORCHVISION_TRUNKS', 'resnet_trunk', 'narrow_trunk', 'frozen_batchnorm', 'PosePredictor']
 
 # %% ../../nbs/24_pose_model.ipynb #bc13a251
 TORCHVISION_TRUNKS = ('resnet18', 'resnet34', 'resnet50', 'resnet101')
@@ -50,6 +51,17 @@ def narrow_trunk(widths: tuple[int, ...] = (32, 64, 128), blocks: int = 2) -> tu
         stages.append(nn.Sequential(*layers)); cin = w
     return nn.Sequential(*stem, *stages), cin
 
+# %% ../../nbs/24_pose_model.ipynb #46b4d022
+@contextmanager
+def frozen_batchnorm(model: nn.Module):
+    "Inside: every BatchNorm of `model` normalises with its running statistics and leaves them alone; modes restored on exit."
+    bns = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    modes = [m.training for m in bns]
+    for m in bns: m.eval()
+    try: yield model
+    finally:
+        for m, mode in zip(bns, modes): m.train(mode)
+
 # %% ../../nbs/24_pose_model.ipynb #4f1e4b7a
 class PosePredictor(nn.Module):
     "ResNet trunk + 3 x (ConvTranspose 4x4 s2, BN, ReLU) + 1x1 conv to one heatmap per keypoint."
@@ -75,6 +87,7 @@ class PosePredictor(nn.Module):
 
     def heatmap_size(self, input_size: int) -> int:
         "Side of the heatmaps for a square input of `input_size` pixels."
-        with torch.no_grad():
+        # eval-mode BN: a probe batch of zeros in train mode would pull the running statistics towards it
+        with torch.no_grad(), frozen_batchnorm(self.trunk):
             x = torch.zeros(1, 3, input_size, input_size, device=next(self.trunk.parameters()).device)
             return self.trunk(x).shape[-1] * 8

@@ -21,10 +21,20 @@ def identity_grid(h: int, w: int, device=None, dtype=torch.float32) -> torch.Ten
     return torch.stack(torch.meshgrid(xs, ys, indexing='xy'), -1)
 
 # %% ../../nbs/27_reconstruction_model.ipynb #f8b54ba1
-def soft_argmax(heatmaps: torch.Tensor, beta: float = 20.0) -> torch.Tensor:
-    "Differentiable keypoints [B, K, 2] in [-1, 1] of the heatmap grid from heatmaps [B, K, h, w]."
+def soft_argmax(heatmaps: torch.Tensor, beta: float = 20.0, window: int = 0, normalize: bool = False) -> torch.Tensor:
+    """Differentiable keypoints [B, K, 2] in [-1, 1] of the heatmap grid from heatmaps [B, K, h, w].
+    `normalize`: each map is divided by its peak first, so that `beta` acts alike on confident and uncertain joints;
+    `window` > 0: the softmax runs over the (2 * window + 1)^2 pixels around the argmax only."""
     b, k, h, w = heatmaps.shape
-    prob = torch.softmax(beta * heatmaps.flatten(2), -1)                       # [B, K, h*w]
+    x = heatmaps.flatten(2)                                                    # [B, K, h*w]
+    if normalize: x = x / x.amax(-1, keepdim=True).clamp(min=1e-6)
+    logits = beta * x
+    if window:
+        top = x.argmax(-1, keepdim=True)                                       # [B, K, 1]
+        pix = torch.arange(h * w, device=x.device)
+        near = ((pix // w - top // w).abs() <= window) & ((pix % w - top % w).abs() <= window)
+        logits = logits.masked_fill(~near, float('-inf'))
+    prob = torch.softmax(logits, -1)
     grid = identity_grid(h, w, heatmaps.device, heatmaps.dtype).reshape(-1, 2)  # [h*w, 2]
     return prob @ grid
 
