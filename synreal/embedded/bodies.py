@@ -19,7 +19,7 @@ from ..utils import one_torch_thread
 from ..geometry import euler_matrices, intrinsics, look_at, project, tight_box, yaw_rotations
 from ..data.formats.surreal import SMPL24, SMPL_TO_BODY16, SURREAL_DIR, SURREAL_K, SURREAL_SIZE, SURREAL_UP, surreal_extrinsics
 from ..data.formats.h36m import H36M_DIR, H36M_SUBJECTS, h36m_to_body16
-from .build import _rng, _save_jpeg, _save_png, embedded_root, locked_generate, swap_in
+from .build import _rng, _save_jpeg, _save_png, embedded_root, locked_generate, swap_in, sized_config
 from .hands import TARGET_SWITCHES, _save_jpeg_max, check_switches, switch_rng
 from .render import COLOUR_PHOTOS, GREY_PHOTOS, colour_shift, gaussian_blur, photo_crops, render_capsules, sample_skin, shade, smooth_noise, source_backgrounds, to_uint8
 
@@ -146,6 +146,11 @@ class BodyBenchmarkConfig:
         "About a hundred small images, for tests."
         return cls(**{**dict(src_train_clips=4, src_test_clips=2, src_frames=3, src_subjects=6,
                              tgt_actions=1, tgt_frames=2, tgt_size=96, batch=32), **kw})
+
+    @classmethod
+    def large(cls, **kw):
+        "The same benchmark with 512 px Human3.6M frames (SURREAL's are 320x240 at every size): for the `gpu` profile."
+        return cls(**{**dict(tgt_size=512), **kw})
 
     def __post_init__(self): check_switches(self)
 
@@ -505,5 +510,5 @@ def sequence_id(sample: dict) -> str:
 # %% ../../nbs/21_bodies.ipynb #26bc1212
 def prepare_embedded_bodies(benchmark: str = 'default', seed: int = 0, progress: bool = True, force: bool = False) -> Path:
     "Generate the embedded body benchmark if it is missing (a no-op when it exists; `force`: regenerate it); return its root."
-    cfg = replace(BodyBenchmarkConfig.smoke() if benchmark == 'smoke' else BodyBenchmarkConfig(), seed=seed)
+    cfg = sized_config(BodyBenchmarkConfig, benchmark, seed)
     return locked_generate(embedded_root('bodies', benchmark, seed), lambda root: make_body_benchmark(root, cfg, progress=progress, force=force))

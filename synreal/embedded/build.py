@@ -11,12 +11,13 @@ import shutil
 import tempfile
 from PIL import Image
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from tqdm.auto import tqdm
 from ..utils import one_torch_thread, resolve, run_lock, write_json
 
 # %% auto #0
-__all__ = ['swap_in', 'link_source', 'make_target', 'embedded_root', 'locked_generate']
+__all__ = ['BENCHMARK_SIZES', 'swap_in', 'link_source', 'make_target', 'embedded_root', 'locked_generate', 'sized_config']
 
 # %% ../../nbs/18_embedded_build.ipynb #4cdbdd9c
 def _read_marker(root: Path, marker: str) -> dict | None:
@@ -83,3 +84,13 @@ def locked_generate(root: Path, generate) -> Path:
     with run_lock(root.parent, f'.{root.name}.lock'):
         generate(root)
     return root
+
+# %% ../../nbs/18_embedded_build.ipynb #4d9222bd
+BENCHMARK_SIZES = ('smoke', 'default', 'large')
+
+def sized_config(cls, benchmark: str = 'default', seed: int = 0):
+    """Generator config `cls` at a benchmark size: 'smoke' (`cls.smoke()`, for tests), 'default' (`cls()`, the `cpu`
+    profiles) or 'large' (`cls.large()`, the `gpu` profile: images near the real datasets' resolution)."""
+    if benchmark not in BENCHMARK_SIZES:
+        raise ValueError(f"Unknown embedded benchmark size {benchmark!r}: choose one of {BENCHMARK_SIZES}.")
+    return replace(cls() if benchmark == 'default' else getattr(cls, benchmark)(), seed=seed)

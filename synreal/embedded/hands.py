@@ -20,7 +20,7 @@ from ..utils import one_torch_thread
 from ..geometry import _unit, intrinsics, project, random_rotations, rotations_about
 from ..data.formats.rhd import RHD_DIR, hand21_to_rhd
 from ..data.formats.h3d import H3D_DIR
-from .build import _read_marker, _rng, _save_jpeg, _save_png, embedded_root, locked_generate, swap_in
+from .build import _read_marker, _rng, _save_jpeg, _save_png, embedded_root, locked_generate, swap_in, sized_config
 from .render import COLOUR_PHOTOS, GREY_PHOTOS, colour_shift, gaussian_blur, lambert, photo_crops, render_capsules, sample_skin, smooth_noise, source_backgrounds, to_uint8
 
 # %% auto #0
@@ -266,6 +266,11 @@ class HandBenchmarkConfig:
         "Tens of images, generated in about a second: for tests."
         return cls(**{**dict(src_train=24, src_test=8, src_size=128, src_subjects=4, tgt_images=20, tgt_size=96,
                              tgt_subjects=3, tgt_group_size=4, batch=32), **kw})
+
+    @classmethod
+    def large(cls, **kw):
+        "The same benchmark at RHD's own 320 px and 256 px target crops: for the `gpu` profile (ResNet-101 at 256 px)."
+        return cls(**{**dict(src_size=320, tgt_size=256), **kw})
 
     def __post_init__(self): check_switches(self)
 
@@ -614,6 +619,6 @@ def existing_config(root) -> HandBenchmarkConfig | None:
 # %% ../../nbs/20_hands.ipynb #957d141d
 def prepare_embedded_hands(benchmark: str = 'default', seed: int = 0, progress: bool = True, force: bool = False) -> Path:
     "Generate the embedded hand benchmark if it is missing (a no-op when it exists; `force`: regenerate it); return its root."
-    cfg = replace(HandBenchmarkConfig.smoke() if benchmark == 'smoke' else HandBenchmarkConfig(), seed=seed)
+    cfg = sized_config(HandBenchmarkConfig, benchmark, seed)
     return locked_generate(embedded_root('hands', benchmark, seed),
                            lambda root: make_hand_benchmark(root, cfg, progress=progress, force=force))

@@ -15,7 +15,7 @@ from ..data.formats.rhd import RHD_DIR
 from ..data.formats.mvhand import HAND21_TO_MVHAND, MVHAND_DIR, MVHAND_SERIALS, mvhand_intrinsics
 from ..data.formats.surreal import SMPL_TO_BODY16, SURREAL_DIR
 from ..data.formats.pw3d import PW3D_DIR
-from .build import _rng, _save_jpeg, embedded_root, locked_generate, make_target
+from .build import _rng, _save_jpeg, embedded_root, locked_generate, make_target, sized_config
 from .render import COLOUR_PHOTOS, GREY_PHOTOS, colour_shift, gaussian_blur, outdoor_backdrops, photo_crops, render_capsules, sample_skin, shade, smooth_noise, to_uint8
 from .hands import ANGLE_LIMITS, TARGET_POSES, TIPS, annotation_gap, hand_capsules, hand_joints, joint_radii, joint_visibility, prepare_embedded_hands, sample_hand_poses, sample_hand_shapes, studio_rotations, take_shapes
 from .bodies import NOSE, body_capsules, forward_kinematics, h36m_joints, in_frame, prepare_embedded_bodies, sample_subjects, sequence_poses, surreal_pose_params, take
@@ -44,6 +44,11 @@ class MVHandBenchmarkConfig:
     def smoke(cls, **kw):
         "Two short recordings (32 small images): for tests."
         return cls(**{**dict(recordings=2, subjects=2, frames=4, keyframes=2, width=128), **kw})
+
+    @classmethod
+    def large(cls, **kw):
+        "The same recordings at MVHand's own 640x480: for the `gpu` profile."
+        return cls(**{**dict(width=640), **kw})
 
     def to_json(self) -> dict: return json.loads(json.dumps(asdict(self)))
 
@@ -207,6 +212,11 @@ class PW3DBenchmarkConfig:
     def smoke(cls, **kw):
         "Three short sequences (about ten small frames): for tests."
         return cls(**{**dict(train_sequences=2, test_sequences=1, frames=3, width=72, two_actors=0.5), **kw})
+
+    @classmethod
+    def large(cls, **kw):
+        "The same sequences at 360x640: for the `gpu` profile."
+        return cls(**{**dict(width=360), **kw})
 
     @property
     def height(self) -> int: return int(round(self.width * 16 / 9))
@@ -424,7 +434,7 @@ def make_pw3d_benchmark(root, cfg: PW3DBenchmarkConfig | None = None, source: Pa
 def prepare_embedded_mvhand(benchmark: str = 'default', seed: int = 0, progress: bool = True, force: bool = False) -> Path:
     "The root of the embedded rhd2mvhand task: the MVHand-like target, and a link to the embedded hands' RHD (generated if missing)."
     source = prepare_embedded_hands(benchmark, seed, progress, force) / RHD_DIR
-    cfg = replace(MVHandBenchmarkConfig.smoke() if benchmark == 'smoke' else MVHandBenchmarkConfig(), seed=seed)
+    cfg = sized_config(MVHandBenchmarkConfig, benchmark, seed)
     return locked_generate(embedded_root('mvhand', benchmark, seed),
                            lambda root: make_mvhand_benchmark(root, cfg, source, progress=progress, force=force))
 
@@ -432,6 +442,6 @@ def prepare_embedded_mvhand(benchmark: str = 'default', seed: int = 0, progress:
 def prepare_embedded_pw3d(benchmark: str = 'default', seed: int = 0, progress: bool = True, force: bool = False) -> Path:
     "The root of the embedded surreal2pw3d task: the 3DPW-like target, and a link to the embedded bodies' SURREAL (generated if missing)."
     source = prepare_embedded_bodies(benchmark, seed, progress, force) / SURREAL_DIR
-    cfg = replace(PW3DBenchmarkConfig.smoke() if benchmark == 'smoke' else PW3DBenchmarkConfig(), seed=seed)
+    cfg = sized_config(PW3DBenchmarkConfig, benchmark, seed)
     return locked_generate(embedded_root('pw3d', benchmark, seed),
                            lambda root: make_pw3d_benchmark(root, cfg, source, progress=progress, force=force))
