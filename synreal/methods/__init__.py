@@ -15,8 +15,9 @@ from .ccssl import CCSSL
 __all__ = ['STRATEGY_TITLES', 'METHODS', 'ALIASES', 'canonical_method', 'get_method']
 
 # %% ../../nbs/36_methods.ipynb #803fdb54
-# Table B(a)'s row names of the mask strategies (supplement C.1)
-STRATEGY_TITLES = {'m2d': 'M2D', 'm3d': 'M3D', 'union': 'M2D ∪ M3D', 'independent': '(M2D, M3D)'}
+# Table B(a)'s row names of the mask strategies (supplement C.1), and the two intersection ablations (not in it)
+STRATEGY_TITLES = {'m2d': 'M2D', 'm3d': 'M3D', 'union': 'M2D ∪ M3D', 'independent': '(M2D, M3D)',
+                   'intersection': 'M2D ∩ M3D (ablation)', 'integrated_intersection': '(M2D, M3D) → M2D ∩ M3D (ablation)'}
 METHODS: dict[str, Method] = {
     'source_only': Supervised('source_train', 'Source-only'), 'oracle': Supervised('target_train', 'Oracle'),
     'rec': Rec(),

@@ -18,9 +18,10 @@ from ..losses import joints_mse_loss, masked_mse
 from .base import RunContext, TargetEpochs
 
 # %% auto #0
-__all__ = ['STRATEGIES', 'DEFAULTS', 'pretrain_loss', 'make_teacher', 'ema_update', 'move_keypoints', 'pseudo_labels',
-           'confidence_mask', 'bone_pairs', 'bone_lengths', 'bone_angles', 'KinematicLimits', 'kinematic_mask',
-           'strategy_masks', 'mask_overlap', 'correct_labels', 'PseudoLabelStats', 'reproject', 'PseudoLabelling']
+__all__ = ['STRATEGIES', 'SWITCH_OVERLAPS', 'DEFAULTS', 'pretrain_loss', 'make_teacher', 'ema_update', 'move_keypoints',
+           'pseudo_labels', 'confidence_mask', 'bone_pairs', 'bone_lengths', 'bone_angles', 'KinematicLimits',
+           'kinematic_mask', 'strategy_masks', 'mask_overlap', 'mask_share', 'should_combine', 'correct_labels',
+           'PseudoLabelStats', 'reproject', 'PseudoLabelling']
 
 # %% ../../nbs/31_pseudo.ipynb #b1226ecb
 def pretrain_loss(model: nn.Module, net: StyleNet, source: dict, target_images: torch.Tensor, prob: float = 0.5,
@@ -120,22 +121,39 @@ def kinematic_mask(pose: torch.Tensor, limits: KinematicLimits) -> torch.Tensor:
     return bad == 0
 
 # %% ../../nbs/31_pseudo.ipynb #50c866ae
-STRATEGIES = ('m2d', 'm3d', 'union', 'independent', 'integrated')
+STRATEGIES = ('m2d', 'm3d', 'union', 'independent', 'integrated', 'intersection', 'integrated_intersection')
 
-def strategy_masks(strategy: str, m2d: torch.Tensor, m3d: torch.Tensor, combined: bool = False):
-    "(mask of the 2D label, mask of the 3D label) for a strategy; `combined`: `integrated` has switched."
-    if strategy == 'm2d': return m2d, m2d
-    if strategy == 'm3d': return m3d, m3d
-    if strategy == 'union': return m2d | m3d, m2d | m3d
-    if strategy == 'independent' or (strategy == 'integrated' and not combined): return m2d, m3d
-    if strategy == 'integrated': return m2d & m3d, m2d & m3d
-    raise ValueError(f"Unknown strategy {strategy!r}: use one of {STRATEGIES}.")
+def strategy_masks(strategy: str, m2d: torch.Tensor, m3d: torch.Tensor | None, combined: bool = False) -> tuple:
+    """(mask of the 2D label, mask of the 3D label) of a strategy (supplement C.1); None: that label is not trained.
+    `combined`: an `integrated*` strategy has switched; `m3d` None: there is no 3D branch (only `m2d` runs without)."""
+    if strategy not in STRATEGIES: raise ValueError(f"Unknown strategy {strategy!r}: use one of {STRATEGIES}.")
+    if strategy == 'm2d': return m2d, None
+    if m3d is None: raise ValueError(f"Strategy {strategy!r} needs M3D, i.e. the 3D branch (use_3d=True).")
+    if strategy == 'm3d': return None, m3d
+    if strategy == 'union' or (strategy == 'integrated' and combined): return m2d | m3d, m2d | m3d
+    if strategy == 'intersection' or (strategy == 'integrated_intersection' and combined): return m2d & m3d, m2d & m3d
+    return m2d, m3d          # independent, and an integrated strategy before its switch
 
 # %% ../../nbs/31_pseudo.ipynb #ecdd5910
 def mask_overlap(a: torch.Tensor, b: torch.Tensor) -> float:
     "|a ∩ b| / |a ∪ b| (1 when both are empty)."
     u = (a | b).sum().item()
     return (a & b).sum().item() / u if u else 1.0
+
+# %% ../../nbs/31_pseudo.ipynb #d624cb14
+def mask_share(a: torch.Tensor, b: torch.Tensor) -> float | None:
+    "|a ∩ b| / |a|: the share of `a`'s entries that `b` keeps too (None when `a` is empty)."
+    n = a.sum().item()
+    return (a & b).sum().item() / n if n else None
+
+# %% ../../nbs/31_pseudo.ipynb #f7c731e6
+SWITCH_OVERLAPS = ('overlap_m2d', 'overlap_iou')
+
+def should_combine(strategy: str, row: dict, switch_on: str = 'overlap_m2d', threshold: float = 0.6) -> bool:
+    "Whether an `integrated*` strategy switches to its combined mask after the epoch whose statistics are `row`."
+    if switch_on not in SWITCH_OVERLAPS: raise ValueError(f"switch_on must be one of {SWITCH_OVERLAPS}, not {switch_on!r}.")
+    if not strategy.startswith('integrated'): return False
+    return row.get(switch_on) is not None and row[switch_on] >= threshold
 
 # %% ../../nbs/31_pseudo.ipynb #315fdf73
 def correct_labels(pred_cache: torch.Tensor, gt_cache: torch.Tensor, cache_size: int, thr: float = 0.05):
@@ -144,47 +162,62 @@ def correct_labels(pred_cache: torch.Tensor, gt_cache: torch.Tensor, cache_size:
 
 # %% ../../nbs/31_pseudo.ipynb #662ab14a
 class PseudoLabelStats:
-    "Accumulates the statistics of one epoch over a training split of `n` images with `k` joints."
-    def __init__(self, n: int, k: int):
-        self.ever = torch.zeros(n, dtype=torch.bool)
-        self.prev_wrong = self.wrong = torch.zeros(n, k, dtype=torch.bool)
+    """Each epoch's pseudo-label statistics over a training split of `n` images with `k` joints; `visible` [n, k]: its
+    visible joints; `pose_pck`: the share of an image's visible joints that a correct pose label gets right."""
+    def __init__(self, n: int, k: int, visible: torch.Tensor | None = None, pose_pck: float = 1.0):
+        self.visible = torch.ones(n, k, dtype=torch.bool) if visible is None else visible.cpu() > 0
+        self.pose_pck = pose_pck
+        self.ever_joint = torch.zeros(n, k, dtype=torch.bool)    # (image, joint): a selected correct label so far
+        self.ever_pose = torch.zeros(n, dtype=torch.bool)        # image: a used pose label, correct as a pose, so far
+        self.prev_wrong, self.prev_seen = torch.zeros(n, k, dtype=torch.bool), torch.zeros(n, dtype=torch.bool)
         self.epochs_done, self.iteration, self.combined = 0, 0, False
         self._reset()
 
     def _reset(self):
-        self.wrong = torch.zeros_like(self.ever[:, None].expand(-1, self.prev_wrong.shape[1]))
-        self.c = dict(selected=0, correct=0, labels=0, labels_correct=0, inter=0, union=0, m2d=0, m3d=0)
+        self.wrong, self.seen = torch.zeros_like(self.prev_wrong), torch.zeros_like(self.prev_seen)
+        self.c = dict.fromkeys(('selected', 'correct', 'labels', 'labels_correct', 'inter', 'union', 'm2d', 'm3d',
+                                'images', 'images_correct'), 0)
 
     def update(self, index, correct, selected, visible, m2d=None, m3d=None):
         "One batch: `index` [B] image indices; `correct`, `selected`, `visible`, masks [B, K]."
         index = torch.as_tensor(index).cpu(); correct, selected, visible = correct.cpu(), selected.cpu(), visible.cpu() > 0
-        sel = selected & visible
-        self.c['selected'] += int(sel.sum()); self.c['correct'] += int((sel & correct).sum())
-        self.c['labels'] += int(visible.sum()); self.c['labels_correct'] += int((visible & correct).sum())
+        sel, c = selected & visible, self.c
+        c['selected'] += int(sel.sum()); c['correct'] += int((sel & correct).sum())
+        c['labels'] += int(visible.sum()); c['labels_correct'] += int((visible & correct).sum())
         if m2d is not None and m3d is not None:
             m2d, m3d = m2d.cpu(), m3d.cpu()
-            self.c['inter'] += int((m2d & m3d).sum()); self.c['union'] += int((m2d | m3d).sum())
-            self.c['m2d'] += int(m2d.sum()); self.c['m3d'] += int(m3d.sum())
-        self.ever[index] |= (sel & correct).any(1)
-        self.wrong[index] = sel & ~correct
+            c['inter'] += int((m2d & m3d).sum()); c['union'] += int((m2d | m3d).sum())
+            c['m2d'] += int(m2d.sum()); c['m3d'] += int(m3d.sum())
+        used = sel.any(1)                                        # the image's pose label reached the loss
+        pose_ok = used & visible.any(1) & ((visible & correct).sum(1) >= self.pose_pck * visible.sum(1))
+        c['images'] += int(used.sum()); c['images_correct'] += int(pose_ok.sum())
+        self.ever_joint[index] |= sel & correct; self.ever_pose[index] |= pose_ok
+        self.wrong[index] = sel & ~correct; self.seen[index] = True
 
     def finish_epoch(self) -> dict:
-        "The epoch's statistics; starts the next epoch."
-        c = self.c; ratio = lambda a, b: a / b if b else None
-        out = dict(epoch=self.epochs_done + 1, overlap=ratio(c['inter'], c['union']),
-                   correct_share=ratio(c['correct'], c['selected']),
+        "The epoch's statistics (see above); starts the next epoch."
+        c, ratio = self.c, (lambda a, b: a / b if b else None)
+        both = self.prev_seen & self.seen                        # images pseudo-labelled in epochs t-1 and t
+        w0, w1 = self.prev_wrong[both], self.wrong[both]
+        out = dict(epoch=self.epochs_done + 1, overlap_iou=ratio(c['inter'], c['union']),
+                   overlap_m2d=ratio(c['inter'], c['m2d']), correct_share=ratio(c['correct'], c['selected']),
                    correct_share_all=ratio(c['labels_correct'], c['labels']),
                    selected_share=ratio(c['selected'], c['labels']),
-                   ever_correct_images=self.ever.float().mean().item(),
-                   wrong_coincidence=(mask_overlap(self.prev_wrong, self.wrong) if self.epochs_done else None),
-                   **{f'n_{k}': v for k, v in c.items()})
-        self.prev_wrong = self.wrong.clone(); self.epochs_done += 1; self.iteration = 0
+                   correct_pose_share=ratio(c['images_correct'], c['images']),
+                   coverage_images=self.ever_pose.float().mean().item(),
+                   coverage_joints=ratio(int((self.ever_joint & self.visible).sum()), int(self.visible.sum())),
+                   coverage_any_joint=self.ever_joint.any(1).float().mean().item(),
+                   wrong_coincidence=ratio(int((w0 & w1).sum()), int((w0 | w1).sum())) if self.epochs_done else None,
+                   n_images_both=int(both.sum()), n_labels_both=int(self.visible[both].sum()),
+                   n_wrong_prev_both=int(w0.sum()), n_wrong_both=int(w1.sum()), **{f'n_{k}': v for k, v in c.items()})
+        self.prev_wrong, self.prev_seen = self.wrong.clone(), self.seen.clone()
+        self.epochs_done += 1; self.iteration = 0
         self._reset()
         return out
 
     def state_dict(self) -> dict:
-        return dict(ever=self.ever, prev_wrong=self.prev_wrong, wrong=self.wrong, c=dict(self.c),
-                    epochs_done=self.epochs_done, iteration=self.iteration, combined=self.combined)
+        keep = ('ever_joint', 'ever_pose', 'prev_wrong', 'prev_seen', 'wrong', 'seen', 'epochs_done', 'iteration', 'combined')
+        return {**{k: getattr(self, k) for k in keep}, 'c': dict(self.c)}
     def load_state_dict(self, d: dict):
         for k, v in d.items(): setattr(self, k, v.clone() if torch.is_tensor(v) else (dict(v) if k == 'c' else v))
 
@@ -200,14 +233,16 @@ def reproject(pose3d: torch.Tensor, kp2d: torch.Tensor, root: int = 9) -> torch.
 # %% ../../nbs/31_pseudo.ipynb #98fb48e1
 DEFAULTS = dict(
     strategy='m2d', use_3d=False,
-    mask_ratio=0.5, conf_threshold=None,      # M2D: UniFrame's batch quantile, or a fixed threshold
+    mask_ratio=0.5, conf_threshold=None,      # M2D: UniFrame's batch quantile (train_human.py), or a fixed threshold
     lambda_2d=1.0, lambda_3d=1.0,             # lambda_3d: our choice (the 3D label is a heatmap like the 2D one)
     ema_decay=0.99,                           # UniFrame 0.999 at 500 it/epoch; scaled for ~60 it/epoch
     teacher_augment='weak', weak_rotation=30.0,
     s2t_freq=0.5, t2s_freq=0.5, alpha=(0.0, 1.0),
     stylenet='pixel', stylenet_width=32, stylenet_iters=300, vgg_path=None,
     lifter_width=256, lifter_iters=1000, limit_quantiles=(0.01, 0.99), limit_margin=0.1, angle_margin=10.0,
-    overlap_switch=0.7, stats_file='pseudo_stats.jsonl',
+    switch_on='overlap_m2d', overlap_switch=0.6,    # ours' switch: the overlap it reads and its threshold (our choice)
+    pose_pck=1.0,                             # statistics only: a pose label is correct when right at this share of joints
+    stats_file='pseudo_stats.jsonl',
     epoch_fraction=0.5,                       # share of the target training split per epoch (cpu cost, see below)
 )
 
@@ -225,21 +260,29 @@ def _fit_3d(ctx: RunContext, a: dict, g: torch.Generator) -> tuple:
     "The 3D branch: a lifter trained on the source's 2D/3D labels, and kinematic limits fitted on its 3D poses."
     src, spec = ctx.data['source_train'], ctx.task.spec
     if src.keypoints3d is None: raise ValueError('3D pseudo-labels need 3D labels on the source split.')
-    lifter = Lifter(spec.num_keypoints, a['lifter_width']).to(ctx.device)
+    with torch.random.fork_rng(devices=[]):   # its initialisation leaves the run's random numbers as without the branch
+        lifter = Lifter(spec.num_keypoints, a['lifter_width'])
+    lifter = lifter.to(ctx.device)
     train_lifter(lifter, src.keypoints, src.keypoints3d, a['lifter_iters'], generator=g)
     limits = KinematicLimits.fit(src.keypoints3d, spec, a['limit_quantiles'], a['limit_margin'], a['angle_margin'])
     return lifter.requires_grad_(False).eval(), limits.to(ctx.device)
 
-def _loss_3d(ctx: RunContext, a: dict, pl: dict, m2d, m_stu, h_stu, combined: bool) -> tuple:
-    """The 3D pseudo-label loss: the teacher's keypoints lifted, checked by the kinematic limits (M3D), projected
-    back and warped into the student's view. Returns the 2D and 3D label masks of the strategy, M3D and the loss."""
+def _labels_3d(ctx: RunContext, pl: dict, m_stu, heatmap_size: int) -> dict:
+    """The 3D branch's output for a batch: `mask` (M3D [B, K]), and its label for the predictor, in the student's view
+    (`heatmap`, `weight`) and in cache px (`cache`): the teacher's keypoints lifted, checked against the kinematic
+    limits, projected back (`reproject`). A 3D branch with its own 3D output returns the same keys."""
     p, lifter = ctx.profile, ctx.state['lifter']
     with torch.no_grad(): pose_t = lifter(pl['cache'])
     m3d = kinematic_mask(pose_t, ctx.state['limits'])
-    mask2, mask3 = strategy_masks(a['strategy'], m2d, m3d, combined)
-    kp3 = warp_keypoints(reproject(pose_t, pl['cache'], lifter.root), m_stu)
-    label3, w3 = heatmap_targets(kp3, torch.ones_like(m2d, dtype=kp3.dtype), p.input_size, h_stu.shape[-1], p.sigma)
-    return mask2, mask3, m3d, masked_mse(h_stu, label3, mask3.float() * w3)
+    cache = reproject(pose_t, pl['cache'], lifter.root)
+    hm, w = heatmap_targets(warp_keypoints(cache, m_stu), torch.ones_like(m3d, dtype=cache.dtype), p.input_size,
+                            heatmap_size, p.sigma)
+    return dict(mask=m3d, heatmap=hm, weight=w, cache=cache)
+
+def _label_loss(h_stu: torch.Tensor, label: dict | None, mask) -> torch.Tensor:
+    "The masked heatmap loss of one pseudo-label; 0 when the strategy does not train it (`mask` None)."
+    if mask is None: return torch.zeros((), device=h_stu.device)
+    return masked_mse(h_stu, label['heatmap'], mask.float() * label['weight'])
 
 def _views_augments(ctx: RunContext, a: dict) -> tuple:
     "The student's and the teacher's augmentations (UniFrame: the same strong one for both; or a weak teacher view)."
@@ -247,11 +290,15 @@ def _views_augments(ctx: RunContext, a: dict) -> tuple:
     if a['teacher_augment'] == 'strong': return strong, strong
     return strong, AugmentConfig(rotation=a['weak_rotation'], scale=strong.scale, color=0., blur=0.)
 
-def _record_labels(ctx: RunContext, idx, pl: dict, selected, m2d, m3d) -> None:
-    "Statistics of this step's labels against the target ground truth (analysis only: no loss sees them)."
+def _record_labels(ctx: RunContext, idx, pl: dict, l3: dict | None, mask2, mask3, m2d, m3d) -> None:
+    """Statistics of this step's labels against the target ground truth (analysis only: no loss sees them). A selected
+    (image, joint) is correct when every label trained there is; an unselected one is judged by its 2D label."""
     tgt, st = ctx.data['target_train'], ctx.state['stats']
-    i = torch.as_tensor(idx)
-    st.update(i, correct_labels(pl['cache'].cpu(), tgt.keypoints[i], tgt.cache_size), selected, tgt.visible[i], m2d, m3d)
+    i = torch.as_tensor(idx); gt = tgt.keypoints[i]
+    ok2 = correct_labels(pl['cache'].cpu(), gt, tgt.cache_size)
+    ok3 = ok2 if l3 is None else correct_labels(l3['cache'].cpu(), gt, tgt.cache_size)
+    s2, s3 = (torch.zeros_like(ok2) if m is None else m.cpu() for m in (mask2, mask3))
+    st.update(i, torch.where(s2 | s3, (~s2 | ok2) & (~s3 | ok3), ok2), s2 | s3, tgt.visible[i], m2d, m3d)
     st.iteration += 1
 
 # %% ../../nbs/31_pseudo.ipynb #21c2d30d
@@ -265,13 +312,14 @@ class PseudoLabelling(TargetEpochs):
         self.defaults = {**DEFAULTS, **defaults}
 
     def setup(self, ctx: RunContext) -> None:
-        a, spec = ctx.args(), ctx.task.spec
-        if a['strategy'] not in STRATEGIES: raise ValueError(f"Unknown strategy {a['strategy']!r}: use {STRATEGIES}.")
+        a, spec, tgt = ctx.args(), ctx.task.spec, ctx.data['target_train']
+        strategy_masks(a['strategy'], torch.ones(1, dtype=torch.bool), torch.ones(1, dtype=torch.bool) if a['use_3d'] else None)
+        should_combine(a['strategy'], {}, a['switch_on'])          # refuses an unknown strategy or overlap before training
         g = torch.Generator().manual_seed(ctx.cfg.seed)
         ctx.state['teacher'] = make_teacher(ctx.model)
         ctx.state['stylenet'] = _stylenet(ctx, a, g)
         if a['use_3d']: ctx.state['lifter'], ctx.state['limits'] = _fit_3d(ctx, a, g)
-        ctx.state['stats'] = PseudoLabelStats(len(ctx.data['target_train']), spec.num_keypoints)
+        ctx.state['stats'] = PseudoLabelStats(len(tgt), spec.num_keypoints, tgt.visible, a['pose_pck'])
 
     def loss(self, ctx: RunContext, idx: list, g: torch.Generator, epoch: int):
         a, p, st = ctx.args(), ctx.profile, ctx.state['stats']
@@ -290,23 +338,22 @@ class PseudoLabelling(TargetEpochs):
         pl = pseudo_labels(h_tea, m_tea, m_stu, p.input_size, p.sigma)
         m2d = confidence_mask(pl['confidence'], a['mask_ratio'], a['conf_threshold'])
         h_stu = model(x_stu)
-        m3d, loss_3d = None, torch.zeros((), device=ctx.device)
-        if a['use_3d']: mask2, mask3, m3d, loss_3d = _loss_3d(ctx, a, pl, m2d, m_stu, h_stu, st.combined)
-        else: mask2 = mask3 = m2d
-        loss_2d = masked_mse(h_stu, pl['heatmap'], mask2.float() * pl['weight'])
+        l3 = _labels_3d(ctx, pl, m_stu, h_stu.shape[-1]) if a['use_3d'] else None
+        m3d = None if l3 is None else l3['mask']
+        mask2, mask3 = strategy_masks(a['strategy'], m2d, m3d, st.combined)
+        loss_2d, loss_3d = _label_loss(h_stu, pl, mask2), _label_loss(h_stu, l3, mask3)
         loss = loss_s + a['lambda_2d'] * loss_2d + a['lambda_3d'] * loss_3d
-        _record_labels(ctx, idx, pl, mask2 | (mask3 if a['use_3d'] else mask2), m2d, m3d)
+        _record_labels(ctx, idx, pl, l3, mask2, mask3, m2d, m3d)
         logs = dict(loss_pretrain=loss_s.item(), loss_2d=loss_2d.item(), loss_3d=loss_3d.item(),
                     m2d=m2d.float().mean().item(), combined=float(st.combined))
         if m3d is not None: logs['m3d'] = m3d.float().mean().item()
         return loss, logs
 
     def end_epoch(self, ctx, epoch):
-        "Close the epoch's statistics (a line in `stats_file`); the integrated strategy switches its mask here."
+        "Close the epoch's statistics (a line in `stats_file`); an integrated strategy may switch its masks here."
         a, st = ctx.args(), ctx.state['stats']
         row = st.finish_epoch()
-        if a['strategy'] == 'integrated' and row['overlap'] is not None and row['overlap'] >= a['overlap_switch']:
-            st.combined = True
+        if should_combine(a['strategy'], row, a['switch_on'], a['overlap_switch']): st.combined = True
         row['combined'] = st.combined
         path = ctx.cfg.run_dir(ctx.results_dir) / a['stats_file']
         path.parent.mkdir(parents=True, exist_ok=True)

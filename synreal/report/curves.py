@@ -21,24 +21,28 @@ def run_stats(runs: dict, results_dir='results') -> pd.DataFrame:
                      ignore_index=True)
 
 # %% ../../nbs/45_curves.ipynb #32a3c2cb
-def with_chance(stats: pd.DataFrame, fractions: dict | None = None) -> pd.DataFrame:
-    """`stats` (of `run_stats`) with `n_wrong`, the selected labels that are wrong, and `chance_coincidence`, the
-    coincidence of consecutive epochs' wrong labels drawn at random; `fractions`: method -> share of the split per epoch."""
+def with_chance(stats: pd.DataFrame) -> pd.DataFrame:
+    """`stats` (of `run_stats`) with `n_wrong`, the epoch's selected labels that are wrong, and `chance_coincidence`, the
+    coincidence of consecutive epochs' wrong labels (on the images labelled in both) were they drawn at random."""
     st = stats.copy()
     st['n_wrong'] = st.n_selected - st.n_correct
-    n_all = st.n_labels / st.method.map(lambda m: min((fractions or {}).get(m, 1.0), 1.0))
-    a = st.groupby(['task', 'method', 'seed']).n_wrong.shift(1); b = st.n_wrong; inter = a * b / n_all
-    st['chance_coincidence'] = inter / (a + b - inter)
+    a, b, n = st.n_wrong_prev_both, st.n_wrong_both, st.n_labels_both
+    inter = a * b / n.where(n > 0)
+    st['chance_coincidence'] = (inter / (a + b - inter)).where(st.epoch > 1)
     return st
 
 # %% ../../nbs/45_curves.ipynb #dadcfd24
 def summarise(s: pd.DataFrame) -> pd.Series:
     "Section C.2's numbers for the statistics `s` of one task and method (of `with_chance`), averaged over seeds."
     per_seed = s.groupby('seed')
-    reach = per_seed.apply(lambda d: d.epoch[d.ever_correct_images >= 0.9].min(), include_groups=False)
-    return pd.Series({'coverage first epoch': per_seed.ever_correct_images.first().mean(),
-                      'coverage last epoch': per_seed.ever_correct_images.last().mean(),
-                      'epoch reaching 90 %': reach.mean(),
+    last = per_seed.coverage_images.transform('last')
+    reach = s[(last > 0) & (s.coverage_images >= 0.9 * last)].groupby('seed').epoch.min()
+    return pd.Series({'coverage first epoch': per_seed.coverage_images.first().mean(),
+                      'coverage last epoch': per_seed.coverage_images.last().mean(),
+                      'joint coverage last epoch': per_seed.coverage_joints.last().mean(),
+                      'any-joint coverage last epoch': per_seed.coverage_any_joint.last().mean(),
+                      'epoch reaching 90 % of last': reach.mean(),
+                      'correct pose labels per epoch': s.correct_pose_share.mean(),
                       'correct share of selected labels': s.correct_share.mean(),
                       'incorrect coincidence': s.wrong_coincidence.mean(),
                       'chance coincidence': s.chance_coincidence.mean()})
@@ -52,18 +56,20 @@ def coverage_summary(stats: pd.DataFrame) -> pd.DataFrame:
 
 # %% ../../nbs/45_curves.ipynb #52771d4e
 def persistence_lines(summary: pd.DataFrame) -> list[str]:
-    "One line per row of `coverage_summary`: the coverage from the first to the last epoch, and whether wrong labels persist."
+    "One line per row of `coverage_summary`: the coverages from the first to the last epoch, and whether wrong labels persist."
     out = []
     for (task, m), r in summary.iterrows():
         persist = 'persist (above chance)' if r['coincidence / chance'] > 1.1 else 'do not persist beyond chance'
-        out.append(f"{task} {m}: coverage {r['coverage first epoch']:.0%} -> {r['coverage last epoch']:.0%}; "
-                   f"incorrect labels {persist}: {r['incorrect coincidence']:.3f} vs {r['chance coincidence']:.3f}")
+        out.append(f"{task} {m}: correct pose labels for {r['coverage first epoch']:.0%} -> {r['coverage last epoch']:.0%} "
+                   f"of the images ((image, joint) pairs {r['joint coverage last epoch']:.0%}, images with a correct joint "
+                   f"{r['any-joint coverage last epoch']:.0%}); incorrect labels {persist}: "
+                   f"{r['incorrect coincidence']:.3f} vs {r['chance coincidence']:.3f}")
     return out
 
 # %% ../../nbs/45_curves.ipynb #4d0435f8
 def first_last(stats: pd.DataFrame) -> pd.DataFrame:
-    "Per task and strategy, the mean over seeds of the overlap and the wrong-label coincidence at the first and last epoch."
-    curves = stats.groupby(['task', 'strategy', 'epoch'])[['overlap', 'wrong_coincidence']].mean().round(3)
+    "Per task and strategy, the mean over seeds of both overlaps and the wrong-label coincidence at the first and last epoch."
+    curves = stats.groupby(['task', 'strategy', 'epoch'])[['overlap_m2d', 'overlap_iou', 'wrong_coincidence']].mean().round(3)
     return curves.groupby(['task', 'strategy']).agg(['first', 'last'])
 
 # %% ../../nbs/45_curves.ipynb #f1a73bad
@@ -73,34 +79,41 @@ def switch_epochs(stats: pd.DataFrame, method: str = 'pseudo') -> dict:
     return {task: ours[(ours.task == task) & ours.combined].epoch.min() for task in stats.task.unique()}
 
 # %% ../../nbs/45_curves.ipynb #9a1ac647
-def plot_mask_curves(stats: pd.DataFrame, tasks, switch: float):
-    "Table B(b): per task, the masks' overlap and the wrong labels' coincidence over epochs, one line per `strategy`."
-    fig, axes = plt.subplots(len(tasks), 2, figsize=(11, 3.8 * len(tasks)), squeeze=False)
+def plot_mask_curves(stats: pd.DataFrame, tasks, switch: float, switch_on: str = 'overlap_m2d'):
+    "Table B(b): per task, both overlaps of the masks and the wrong labels' coincidence over epochs, one line per `strategy`."
+    names = {'overlap_m2d': '|M2D∩M3D| / |M2D|', 'overlap_iou': '|M2D∩M3D| / |M2D∪M3D|'}
+    fig, axes = plt.subplots(len(tasks), 3, figsize=(16, 3.8 * len(tasks)), squeeze=False)
     for row, task in zip(axes, tasks):
         s = stats[stats.task == task]
-        sns.lineplot(s, x='epoch', y='overlap', hue='strategy', errorbar='sd', ax=row[0])
-        row[0].axhline(switch, ls='--', c='gray', lw=1); row[0].set_ylim(0, 1)
-        row[0].text(1, switch + 0.02, f'ours combines the masks above {switch}', color='gray', fontsize=8)
+        for ax, col in zip(row, names):
+            sns.lineplot(s, x='epoch', y=col, hue='strategy', errorbar='sd', ax=ax, legend=col == 'overlap_m2d')
+            ax.set(title=f'{get_task(task).title}: overlap of the 2D and 3D masks', ylabel=names[col], ylim=(0, 1))
+            if col == switch_on:
+                ax.axhline(switch, ls='--', c='gray', lw=1)
+                ax.text(1, switch + 0.02, f'ours combines the masks above {switch}', color='gray', fontsize=8)
         row[0].legend(loc='lower right', fontsize=8)
-        row[0].set(title=f'{get_task(task).title}: overlap of the 2D and 3D masks', ylabel='|M2D∩M3D| / |M2D∪M3D|')
         sns.lineplot(s.dropna(subset=['wrong_coincidence']), x='epoch', y='wrong_coincidence', hue='strategy',
-                     errorbar='sd', ax=row[1], legend=False)
-        row[1].set(title='incorrect labels repeated between epochs', ylabel='|W(t-1)∩W(t)| / |W(t-1)∪W(t)|', ylim=(0, None))
+                     errorbar='sd', ax=row[2], legend=False)
+        row[2].set(title='incorrect labels repeated between epochs', ylabel='|W(t-1)∩W(t)| / |W(t-1)∪W(t)|', ylim=(0, None))
     fig.tight_layout()
     return fig
 
 # %% ../../nbs/45_curves.ipynb #18c2fb14
 def plot_label_curves(stats: pd.DataFrame, tasks):
-    "Section C.2: per task, the coverage of correct labels and the wrong labels' coincidence against chance, over epochs."
-    fig, axes = plt.subplots(len(tasks), 2, figsize=(11, 3.8 * len(tasks)), squeeze=False)
+    "Section C.2: per task, the coverages of correct labels and the wrong labels' coincidence against chance, over epochs."
+    fig, axes = plt.subplots(len(tasks), 3, figsize=(16, 3.8 * len(tasks)), squeeze=False)
     for row, task in zip(axes, tasks):
         s = stats[stats.task == task]
-        sns.lineplot(s, x='epoch', y='ever_correct_images', hue='method', errorbar='sd', ax=row[0])
-        row[0].set(title=f'{get_task(task).title}: images with a correct label so far', ylabel='share of images', ylim=(0, 1.02))
+        sns.lineplot(s, x='epoch', y='coverage_images', hue='method', errorbar='sd', ax=row[0])
+        sns.lineplot(s, x='epoch', y='coverage_any_joint', hue='method', errorbar=None, ax=row[0], ls=':', legend=False)
+        row[0].set(title=f'{get_task(task).title}: images with a correct pose label so far\n(dotted: with a correct joint)',
+                   ylabel='share of images', ylim=(0, 1.02))
+        sns.lineplot(s, x='epoch', y='coverage_joints', hue='method', errorbar='sd', ax=row[1], legend=False)
+        row[1].set(title='(image, joint) pairs with a correct label so far', ylabel='share of visible pairs', ylim=(0, 1.02))
         s2 = s.dropna(subset=['wrong_coincidence'])
-        sns.lineplot(s2, x='epoch', y='wrong_coincidence', hue='method', errorbar='sd', ax=row[1])
-        sns.lineplot(s2, x='epoch', y='chance_coincidence', hue='method', errorbar=None, ax=row[1], ls=':', legend=False)
-        row[1].set(title='wrong labels repeated next epoch (dotted: chance)',
+        sns.lineplot(s2, x='epoch', y='wrong_coincidence', hue='method', errorbar='sd', ax=row[2], legend=False)
+        sns.lineplot(s2, x='epoch', y='chance_coincidence', hue='method', errorbar=None, ax=row[2], ls=':', legend=False)
+        row[2].set(title='wrong labels repeated next epoch (dotted: chance)',
                    ylabel='|W(t-1)∩W(t)| / |W(t-1)∪W(t)|', ylim=(0, None))
     fig.tight_layout()
     return fig
