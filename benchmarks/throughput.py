@@ -409,7 +409,7 @@ def main(argv=None):
     ap.add_argument('--n', type=int, default=256)
     ap.add_argument('--threads', type=int, default=0, help='torch CPU threads (0: default; 1 is steadier on a busy machine)')
     ap.add_argument('--out', default='benchmarks/results')
-    ap.add_argument('--data', default='default', choices=['default', 'smoke'], help='embedded benchmark size')
+    ap.add_argument('--data', default='default', choices=['default', 'smoke', 'large'], help='embedded benchmark size')
     ap.add_argument('--kind', choices=sorted(REFERENCE)); ap.add_argument('--loop', choices=['reference', 'synreal'])
     a = ap.parse_args(argv)
     global DATA, THREADS; DATA, THREADS = a.data, a.threads

@@ -18,7 +18,8 @@ FEW = dict(src_train=8, src_test=4, src_subjects=2, tgt_images=12, tgt_subjects=
 def test_large_benchmark_renders_at_the_real_sizes(tmp_path):
     cfg = sized_config(HandBenchmarkConfig, 'large', 0)
     assert (cfg.src_size, cfg.tgt_size) == (320, 256) and cfg.src_train == HandBenchmarkConfig().src_train
-    root = make_hand_benchmark(tmp_path, HandBenchmarkConfig.large(**FEW), progress=False)
+    root = tmp_path
+    make_hand_benchmark(root, HandBenchmarkConfig.large(**FEW), progress=False)
     rhd = next(root.rglob('training/color/*.png'))
     assert Image.open(rhd).size == (320, 320)
     h3d = next(p for p in root.rglob('*.jpg'))
@@ -26,7 +27,8 @@ def test_large_benchmark_renders_at_the_real_sizes(tmp_path):
 
 
 def test_gpu_profile_trains_on_the_cpu_at_a_tiny_size(tmp_path):
-    data_root = make_hand_benchmark(tmp_path / 'data', HandBenchmarkConfig.large(**FEW), progress=False)
+    data_root = tmp_path / 'data'
+    make_hand_benchmark(data_root, HandBenchmarkConfig.large(**FEW), progress=False)
     p = get_profile('gpu', **TINY)
     assert p.name == 'gpu' and p.amp and p.channels_last and p.benchmark == 'large'
     data = load_task_data('rhd2h3d', p, str(data_root), progress=False)

@@ -19,7 +19,7 @@ from ..utils import one_torch_thread
 from ..geometry import euler_matrices, intrinsics, look_at, project, tight_box, yaw_rotations
 from ..data.formats.surreal import SMPL24, SMPL_TO_BODY16, SURREAL_DIR, SURREAL_K, SURREAL_SIZE, SURREAL_UP, surreal_extrinsics
 from ..data.formats.h36m import H36M_DIR, H36M_SUBJECTS, h36m_to_body16
-from .build import _rng, _save_jpeg, _save_png, embedded_root, locked_generate, swap_in, sized_config
+from .build import _rng, _save_jpeg, _save_png, embedded_root, locked_generate, render_batches, swap_in, sized_config
 from .hands import TARGET_SWITCHES, _save_jpeg_max, check_switches, switch_rng
 from .render import COLOUR_PHOTOS, GREY_PHOTOS, colour_shift, gaussian_blur, photo_crops, render_capsules, sample_skin, shade, smooth_noise, source_backgrounds, to_uint8
 
@@ -381,9 +381,7 @@ def write_surreal_split(folder: Path, split: str, n_clips: int, subjects: dict, 
                     clipNo=np.ones((1, 1), np.uint8), stride=np.ones((1, 1), np.uint8))
         scipy.io.savemat(d / nm / f'{clip}_info.mat', info, format='5', do_compression=True)
     jobs = []
-    for b, start in enumerate(range(0, n_clips * T, cfg.batch)):
-        sl = slice(start, min(start + cfg.batch, n_clips * T))
-        img = render_surreal(p, sl, _rng(cfg, stream, b))
+    for sl, img in render_batches(render_surreal, n_clips * T, cfg, stream, (p,), gen=False):
         for i, idx in enumerate(range(sl.start, sl.stop)):
             nm = names[idx // T]
             jobs.append(pool.submit(_save_png, d / nm / f'{nm}_c0001_frames' / f'{idx % T:04d}.png', img[i]))
@@ -416,10 +414,7 @@ def write_h36m(folder: Path, cfg: BodyBenchmarkConfig, stream: int, pool, bar) -
     kp_s = project(cam_xyz(p['X'][idx['pose']][:, SMPL_TO_BODY16]), K)
     jobs, covered = [], np.zeros(kp_t.shape[:2], bool)   # (images, 16): the joint's pixel shows the occluding object
     px = np.clip(np.rint(kp_t).astype(int), 0, cfg.tgt_size - 1)
-    for b, start in enumerate(range(0, len(names), cfg.batch)):
-        sl = slice(start, min(start + cfg.batch, len(names)))
-        gen = torch.Generator().manual_seed(int(_rng(cfg, stream, 10_000 + b).integers(2**62)))
-        img, quality, obj = render(p, idx, sl, cfg.tgt_size, _rng(cfg, stream, b), gen)
+    for sl, (img, quality, obj) in render_batches(render, len(names), cfg, stream, (p, idx), (cfg.tgt_size,)):
         covered[sl] = obj.numpy()[np.arange(sl.stop - sl.start)[:, None], px[sl, :, 1], px[sl, :, 0]]
         for i, k in enumerate(range(sl.start, sl.stop)):
             jobs.append(pool.submit(save, d / 'images' / names[k], img[i], quality[i]))

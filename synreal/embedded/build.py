@@ -5,19 +5,22 @@
 # %% ../../nbs/18_embedded_build.ipynb #2a87b53c
 from __future__ import annotations
 import json
+import multiprocessing
 import numpy as np
 import os
 import shutil
 import tempfile
+import torch
 from PIL import Image
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from tqdm.auto import tqdm
 from ..utils import one_torch_thread, resolve, run_lock, write_json
 
 # %% auto #0
-__all__ = ['BENCHMARK_SIZES', 'swap_in', 'link_source', 'make_target', 'embedded_root', 'locked_generate', 'sized_config']
+__all__ = ['BENCHMARK_SIZES', 'swap_in', 'link_source', 'make_target', 'embedded_root', 'locked_generate', 'sized_config',
+           'generate_workers', 'render_batches']
 
 # %% ../../nbs/18_embedded_build.ipynb #4cdbdd9c
 def _read_marker(root: Path, marker: str) -> dict | None:
@@ -94,3 +97,42 @@ def sized_config(cls, benchmark: str = 'default', seed: int = 0):
     if benchmark not in BENCHMARK_SIZES:
         raise ValueError(f"Unknown embedded benchmark size {benchmark!r}: choose one of {BENCHMARK_SIZES}.")
     return replace(cls() if benchmark == 'default' else getattr(cls, benchmark)(), seed=seed)
+
+# %% ../../nbs/18_embedded_build.ipynb #c8e9dce7
+def generate_workers() -> int:
+    "Processes that render an embedded benchmark: `SYNREAL_GENERATE_WORKERS`, else one per CPU core up to 16."
+    env = os.environ.get('SYNREAL_GENERATE_WORKERS')
+    return int(env) if env else min(os.cpu_count() or 1, 16)
+
+# %% ../../nbs/18_embedded_build.ipynb #fbfc54ac
+_JOB = None   # a worker's render call: set once per process by `_start_worker`
+
+def _start_worker(job):
+    global _JOB; _JOB = job; torch.set_num_threads(1)
+
+def _render_batch(b: int, sl: slice, job=None):
+    "One batch of `job` = (render, cfg, stream, head, mid, tail, gen): its random streams depend on (cfg, stream, b) alone."
+    render, cfg, stream, head, mid, tail, gen = job or _JOB
+    extra = (torch.Generator().manual_seed(int(_rng(cfg, stream, 10_000 + b).integers(2**62))),) if gen else ()
+    out = render(*head, sl, *mid, _rng(cfg, stream, b), *extra, *tail)
+    # tensors travel between processes as arrays, and become tensors again on arrival
+    return tuple((x.numpy(), True) if torch.is_tensor(x) else (x, False) for x in (out if isinstance(out, tuple) else (out,))), isinstance(out, tuple)
+
+def _unpack(packed):
+    items, was_tuple = packed
+    out = tuple(torch.from_numpy(x) if t else x for x, t in items)
+    return out if was_tuple else out[0]
+
+def render_batches(render, n: int, cfg, stream: int, head=(), mid=(), tail=(), gen: bool = True, workers: int | None = None):
+    """Yield (slice, `render(*head, slice, *mid, rng, [generator], *tail)`) over the batches of `n` images, in order.
+    Each batch draws from its own streams (`cfg.seed`, `stream`, batch index), so the images are the same for any
+    number of `workers` (processes; default `generate_workers()`); fewer than 4 batches render here."""
+    job, starts = (render, cfg, stream, head, mid, tail, gen), range(0, n, cfg.batch)
+    slices = [slice(s, min(s + cfg.batch, n)) for s in starts]
+    workers = generate_workers() if workers is None else workers
+    if workers <= 1 or len(slices) < 4:
+        for b, sl in enumerate(slices): yield sl, _unpack(_render_batch(b, sl, job))
+        return
+    ctx = multiprocessing.get_context('spawn')
+    with ProcessPoolExecutor(min(workers, len(slices)), ctx, initializer=_start_worker, initargs=(job,)) as ex:
+        for sl, packed in zip(slices, ex.map(_render_batch, range(len(slices)), slices)): yield sl, _unpack(packed)

@@ -20,7 +20,7 @@ from ..utils import one_torch_thread
 from ..geometry import _unit, intrinsics, project, random_rotations, rotations_about
 from ..data.formats.rhd import RHD_DIR, hand21_to_rhd
 from ..data.formats.h3d import H3D_DIR
-from .build import _read_marker, _rng, _save_jpeg, _save_png, embedded_root, locked_generate, swap_in, sized_config
+from .build import _read_marker, _rng, _save_jpeg, _save_png, embedded_root, locked_generate, render_batches, swap_in, sized_config
 from .render import COLOUR_PHOTOS, GREY_PHOTOS, colour_shift, gaussian_blur, lambert, photo_crops, render_capsules, sample_skin, smooth_noise, source_backgrounds, to_uint8
 
 # %% auto #0
@@ -533,9 +533,8 @@ def write_rhd_split(folder: Path, split: str, n: int, cfg: HandBenchmarkConfig, 
     uv = project(p['xyz'], p['K'])
     vis = np.zeros((n, 42))
     jobs = []
-    for k, start in enumerate(range(0, n, cfg.batch)):
-        sl = slice(start, min(start + cfg.batch, n))
-        img, mask, vis[sl] = render_source(p, sl, cfg.src_size, _rng(cfg, stream, k))
+    for sl, (img, mask, v) in render_batches(render_source, n, cfg, stream, (p,), (cfg.src_size,), gen=False):
+        vis[sl] = v
         for i, idx in enumerate(range(sl.start, sl.stop)):
             jobs.append(pool.submit(_save_png, d / 'color' / f'{idx:05d}.png', img[i]))
             if cfg.write_masks: jobs.append(pool.submit(_save_png, d / 'mask' / f'{idx:05d}.png', mask[i]))
@@ -563,10 +562,8 @@ def write_h3d(folder: Path, cfg: HandBenchmarkConfig, stream: int, pool, bar) ->
     names = [target_name(int(s), int(g), int(v), cfg.tgt_subjects) for s, g, v in zip(p['subject'], p['group'], p['view'])]
     uv, uv_src = project(p['labelled'], p['K']), project(p['xyz'], p['K'])
     vis, jobs = np.zeros((n, 21)), []
-    for k, start in enumerate(range(0, n, cfg.batch)):
-        sl = slice(start, min(start + cfg.batch, n))
-        gen = torch.Generator().manual_seed(int(_rng(cfg, stream, 10_000 + k).integers(2**62)))
-        img, quality, vis[sl] = render(p, sl, cfg.tgt_size, _rng(cfg, stream, k), gen)
+    for sl, (img, quality, v) in render_batches(render, n, cfg, stream, (p,), (cfg.tgt_size,)):
+        vis[sl] = v
         for i, idx in enumerate(range(sl.start, sl.stop)):
             jobs.append(pool.submit(save, d / names[idx], img[i], quality[i]))
         bar.update(sl.stop - sl.start)

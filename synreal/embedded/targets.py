@@ -15,7 +15,7 @@ from ..data.formats.rhd import RHD_DIR
 from ..data.formats.mvhand import HAND21_TO_MVHAND, MVHAND_DIR, MVHAND_SERIALS, mvhand_intrinsics
 from ..data.formats.surreal import SMPL_TO_BODY16, SURREAL_DIR
 from ..data.formats.pw3d import PW3D_DIR
-from .build import _rng, _save_jpeg, embedded_root, locked_generate, make_target, sized_config
+from .build import _rng, _save_jpeg, embedded_root, locked_generate, make_target, render_batches, sized_config
 from .render import COLOUR_PHOTOS, GREY_PHOTOS, colour_shift, gaussian_blur, outdoor_backdrops, photo_crops, render_capsules, sample_skin, shade, smooth_noise, to_uint8
 from .hands import ANGLE_LIMITS, TARGET_POSES, TIPS, annotation_gap, hand_capsules, hand_joints, joint_radii, joint_visibility, prepare_embedded_hands, sample_hand_poses, sample_hand_shapes, studio_rotations, take_shapes
 from .bodies import NOSE, body_capsules, forward_kinematics, h36m_joints, in_frame, prepare_embedded_bodies, sample_subjects, sequence_poses, surreal_pose_params, take
@@ -163,10 +163,8 @@ def write_mvhand(folder: Path, cfg: MVHandBenchmarkConfig, pool, bar) -> None:
                      transition=1000 * p['xyz'][k].mean(0)) for k in range(r * T, (r + 1) * T)]
         (d / date / f'{date}manoParam.pkl').write_bytes(pickle.dumps(mano, protocol=2))
     vis, jobs = np.zeros((len(idx['rec']), 21)), []
-    for b, start in enumerate(range(0, len(idx['rec']), cfg.batch)):
-        sl = slice(start, min(start + cfg.batch, len(idx['rec'])))
-        gen = torch.Generator().manual_seed(int(_rng(cfg, 1, 10_000 + b).integers(2**62)))
-        img, quality, vis[sl] = render_mvhand(p, idx, sl, width, _rng(cfg, 1, b), gen)
+    for sl, (img, quality, v) in render_batches(render_mvhand, len(idx['rec']), cfg, 1, (p, idx), (width,)):
+        vis[sl] = v
         for i, k in enumerate(range(sl.start, sl.stop)):
             name = f"{dates[idx['rec'][k]]}/rgb/{idx['frame'][k]:05d}_{idx['view'][k]}.jpg"
             jobs.append(pool.submit(_save_jpeg, d / name, img[i], quality[i]))
@@ -375,10 +373,8 @@ def write_pw3d_split(folder: Path, split: str, n_seq: int, cfg: PW3DBenchmarkCon
     for nm in names: (d / 'imageFiles' / nm).mkdir(parents=True)
     idx, points = pw3d_frame_index(n_seq, T), _world_points(p)
     vis, jobs = np.zeros((n_seq * T, 2, 29)), []
-    for b, start in enumerate(range(0, n_seq * T, cfg.batch)):
-        sl = slice(start, min(start + cfg.batch, n_seq * T))
-        gen = torch.Generator().manual_seed(int(_rng(cfg, stream, 10_000 + b).integers(2**62)))
-        img, quality, vis[sl] = render_pw3d(p, idx, sl, cfg, _rng(cfg, stream, b), gen, points)
+    for sl, (img, quality, v) in render_batches(render_pw3d, n_seq * T, cfg, stream, (p, idx), (cfg,), (points,)):
+        vis[sl] = v
         for i, k in enumerate(range(sl.start, sl.stop)):
             jobs.append(pool.submit(_save_jpeg, d / 'imageFiles' / names[idx['seq'][k]] / f"image_{idx['frame'][k]:05d}.jpg", img[i], quality[i]))
         bar.update(sl.stop - sl.start)
