@@ -12,10 +12,12 @@ from ..utils import normalize_imagenet
 from ..data.augment import invert_matrices, resize_matrices, warp_images, warp_keypoints
 from ..losses import joints_mse_loss
 from .base import TargetEpochs
+from .rec import sequence_key
 
 # %% auto #0
-__all__ = ['CCSSL_DEFAULTS', 'curriculum_share', 'round_of', 'curriculum_mask', 'view_matrices', 'warp_heatmaps',
-           'consistent_labels', 'CCSSLLabels', 'CCSSL']
+__all__ = ['TEMPORAL_DECAY', 'CCSSL_LR', 'PAPER_PROFILE_LR', 'CCSSL_DEFAULTS', 'curriculum_share', 'round_of', 'curriculum_mask',
+           'view_matrices', 'warp_heatmaps', 'flip_matrices', 'flip_back', 'consistent_labels', 'sequence_prev',
+           'temporal_consistency', 'ccssl_lr', 'CCSSLLabels', 'CCSSL']
 
 # %% ../../nbs/35_ccssl.ipynb #d402f64d
 def curriculum_share(r: int, start: float = 0.2, step: float = 0.2, most: float = 0.8) -> float:
@@ -62,72 +64,156 @@ def warp_heatmaps(heatmaps: torch.Tensor, from_matrix: torch.Tensor, to_matrix: 
     m = scale @ _affine3(to_matrix.double()) @ torch.linalg.inv(_affine3(from_matrix.double())) @ torch.linalg.inv(scale)
     return warp_images(heatmaps, m[:, :2].float(), h, antialias=False)
 
+# %% ../../nbs/35_ccssl.ipynb #a36ade1b
+def flip_matrices(matrices: torch.Tensor, input_size: int) -> torch.Tensor:
+    "The views `matrices` [..., 2, 3] (cache -> input px) followed by a left-right mirror of the input."
+    mirror = torch.tensor([[-1., 0., input_size - 1], [0., 1., 0.]], dtype=torch.float64, device=matrices.device)
+    return (mirror @ _affine3(matrices.double())).to(matrices.dtype)
+
+# %% ../../nbs/35_ccssl.ipynb #db46a1ce
+def flip_back(heatmaps: torch.Tensor, flip_index: torch.Tensor, input_size: int) -> torch.Tensor:
+    """Heatmaps [B, K, h, h] predicted on a left-right mirrored input, as heatmaps of the unmirrored input: each
+    map mirrored (x -> input_size - 1 - x in input px, `h/input_size` heatmap px per input px) and joint `k`
+    taken from the map of its mirror joint `flip_index[k]` (a mirrored left wrist is seen as a right wrist)."""
+    n, h = len(heatmaps), heatmaps.shape[-1]
+    m = torch.tensor([[-1., 0., (input_size - 1) * h / input_size], [0., 1., 0.]], device=heatmaps.device)
+    return warp_images(heatmaps[:, flip_index.to(heatmaps.device)], m.expand(n, 2, 3), h, antialias=False)
+
 # %% ../../nbs/35_ccssl.ipynb #974a5d99
 @torch.no_grad()
 def consistent_labels(predict, images: torch.Tensor, matrices: torch.Tensor, input_size: int,
-                      tol: float | None = 0.05) -> dict:
+                      tol: float | None = 0.05, flip_index: torch.Tensor | None = None) -> dict:
     """CC-SSL's equivariant labels of cached crops `images` [B, 3, S, S] (uint8) from `predict` (normalised
-    images -> heatmaps) over the views `matrices` [V, B, 2, 3]: `keypoint` [B, K, 2] (cache px), `confidence`
-    (max of the averaged heatmap, 0 where a view that contains the label disagrees by more than `tol` x S),
-    `consistent` [B, K]."""
-    S = images.shape[-1]
-    heat = [predict(normalize_imagenet(warp_images(images, m, input_size))) for m in matrices]
+    images -> heatmaps) over the views `matrices` [V, B, 2, 3], plus the mirrored view 0 (its maps put back by
+    `flip_back`) when `flip_index` is given: `keypoint` [B, K, 2] (cache px), `confidence` (max of the averaged
+    heatmap, 0 where a view that contains the label disagrees by more than `tol` x S), `consistent` [B, K]."""
+    S, m0 = images.shape[-1], matrices[0]
+    predict_view = lambda m: predict(normalize_imagenet(warp_images(images, m, input_size)))
+    heat = [predict_view(m) for m in matrices]
     h = heat[0].shape[-1]
-    back = torch.stack([warp_heatmaps(hm, m, matrices[0], input_size) for hm, m in zip(heat, matrices)])
-    coords, conf = decode_argmax(back.mean(0))
+    back = [warp_heatmaps(hm, m, m0, input_size) for hm, m in zip(heat, matrices)]
     to_cache = lambda c, m: warp_keypoints(heatmap_to_input(c, input_size, h), invert_matrices(m))
-    label = to_cache(coords, matrices[0])
-    views = torch.stack([to_cache(decode_argmax(hm)[0], m) for hm, m in zip(heat, matrices)])   # [V, B, K, 2]
-    # a view that does not contain the label (rotated or scaled out of the frame) has no say
-    inside = torch.stack([((warp_keypoints(label, m) >= 0) & (warp_keypoints(label, m) <= input_size - 1)).all(-1)
-                          for m in matrices])
+    views = [to_cache(decode_argmax(hm)[0], m) for hm, m in zip(heat, matrices)]
+    if flip_index is not None:
+        hf, mf = predict_view(flip_matrices(m0, input_size)), flip_matrices(m0, input_size)
+        back.append(flip_back(hf, flip_index, input_size))
+        views.append(to_cache(decode_argmax(hf)[0], mf)[:, flip_index.to(hf.device)])
+    coords, conf = decode_argmax(torch.stack(back).mean(0))
+    label, views = to_cache(coords, m0), torch.stack(views)                                   # views [V(+1), B, K, 2]
+    # a view that does not contain the label (rotated or scaled out of the frame) has no say; the mirror of
+    # view 0 contains what view 0 does
+    inside = [((warp_keypoints(label, m) >= 0) & (warp_keypoints(label, m) <= input_size - 1)).all(-1) for m in matrices]
+    inside = torch.stack(inside + inside[:1] * (flip_index is not None))
     consistent = torch.ones_like(conf, dtype=torch.bool) if tol is None else \
         (((views - label).norm(dim=-1) <= tol * S) | ~inside).all(0)
     return dict(keypoint=label, confidence=conf * consistent, consistent=consistent)
 
+# %% ../../nbs/35_ccssl.ipynb #23ed2e4c
+def sequence_prev(names) -> torch.Tensor:
+    """Per sample, the index of the previous frame of its video (-1 for a first frame or a sample in no video):
+    `sequence_key`'s per-sequence folders (Human3.6M, SURREAL clips), frames ordered by name; the embedded hands'
+    (subject, group) keys are views from different cameras, not videos, and have none."""
+    prev, last = torch.full((len(names),), -1, dtype=torch.long), {}
+    for i in sorted(range(len(names)), key=lambda i: str(names[i])):
+        k = sequence_key(names[i])
+        if k is None or k[0] != 'folder': continue
+        if k in last: prev[i] = last[k]
+        last[k] = i
+    return prev
+
+# %% ../../nbs/35_ccssl.ipynb #98c2cfd8
+TEMPORAL_DECAY = 0.9   # consistency.py: prediction_check(lambda_decay=0.9)
+
+def temporal_consistency(keypoint: torch.Tensor, confidence: torch.Tensor, prev: torch.Tensor, tol: float,
+                         decay: float = TEMPORAL_DECAY) -> dict:
+    """CC-SSL's temporal step on labels `keypoint` [N, K, 2], `confidence` [N, K], frame by frame along each video
+    (`prev`: `sequence_prev`), zero motion standing in for optical flow: a joint within `tol` (same units as
+    `keypoint`) of the previous frame's updated label, with confidence below `decay` x the previous one, takes
+    the previous label and `decay` x its confidence. Returns `keypoint`, `confidence`, `replaced` [N, K]."""
+    kp, conf = keypoint.clone(), confidence.clone()
+    replaced = torch.zeros(conf.shape, dtype=torch.bool)
+    depth, has = torch.zeros(len(prev), dtype=torch.long), prev >= 0     # frames from the start of the video
+    while True:
+        new = torch.where(has, depth[prev.clamp(min=0)] + 1, 0)
+        if torch.equal(new, depth): break
+        depth = new
+    for d in range(1, int(depth.max()) + 1 if len(depth) else 1):       # each frame after its previous one
+        i = (depth == d).nonzero().flatten(); j = prev[i]
+        near = (kp[i] - kp[j]).norm(dim=-1) <= tol                       # the authors: flow moved <= 15 px
+        take = near & (conf[j] > 0) & (conf[i] < decay * conf[j])
+        kp[i] = torch.where(take[..., None], kp[j], kp[i])
+        conf[i] = torch.where(take, decay * conf[j], conf[i]); replaced[i] = take
+    return dict(keypoint=kp, confidence=conf, replaced=replaced)
+
 # %% ../../nbs/35_ccssl.ipynb #7bb54a30
+CCSSL_LR, PAPER_PROFILE_LR = 2.5e-4, 1e-4   # train_options.py --learning-rate; the `paper` profile's lr (UniFrame)
 CCSSL_DEFAULTS = dict(gamma=10.0, rounds=6, share_start=0.2, share_step=0.2, share_max=0.8,
                       n_views=5, scale_std=0.25, rot_std=30.0, rot_max=60.0,
                       consistency_tol=None,       # None: CC-SSL's averaging; a number: also the agreement gate (ours)
+                      flip=True,                  # a mirrored view, mirrored back with the left/right swap
+                      temporal=15 / 256,          # carried labels trusted within this share of the crop side; None: off
+                      optimizer='rmsprop',        # CC-SSL's RMSprop at a constant `ccssl_lr`; 'adam': the profile's
                       label_batch=128, epoch_fraction=0.5, stats_file='ccssl_rounds.jsonl')
 
+def ccssl_lr(profile_lr: float) -> float:
+    "CC-SSL's constant RMSprop lr under a profile of Adam lr `profile_lr`: 2.5e-4 at the `paper` profile's 1e-4, scaled with it."
+    return CCSSL_LR * profile_lr / PAPER_PROFILE_LR
+
+# %% ../../nbs/35_ccssl.ipynb #4aba56db
 class CCSSLLabels:
     "The current round's target pseudo-labels (checkpointed)."
     def __init__(self): self.round, self.keypoint, self.mask = -1, None, None
     def state_dict(self): return dict(round=self.round, keypoint=self.keypoint, mask=self.mask)
     def load_state_dict(self, d): self.round, self.keypoint, self.mask = d['round'], d['keypoint'], d['mask']
 
+# %% ../../nbs/35_ccssl.ipynb #07bc452e
+def _round_stats(r: int, share: float, kp, mask, consistent, replaced, tgt) -> dict:
+    "One line of `ccssl_rounds.jsonl`: shares kept, consistent, replaced by the temporal step; correct (analysis only)."
+    correct = (kp - tgt.keypoints).norm(dim=-1) < 0.05 * tgt.cache_size
+    vis = tgt.visible > 0
+    return dict(round=r, share=round(share, 6), kept=mask.float().mean().item(),
+                consistent=consistent.float().mean().item(), temporal=replaced.float().mean().item(),
+                kept_correct=(correct & mask & vis).sum().item() / max(1, (mask & vis).sum().item()),
+                all_correct=(correct & vis).sum().item() / max(1, vis.sum().item()))
+
 # %% ../../nbs/35_ccssl.ipynb #e9f0d14c
 class CCSSL(TargetEpochs):
     "CC-SSL: consistency-constrained pseudo-labels regenerated per round, with a confidence curriculum."
     init_from = 'source_only'
-    title = 'CC-SSL'
+    title = 'CC-SSL (ours, no optical flow)'
     def __init__(self, **defaults): self.defaults = {**CCSSL_DEFAULTS, **defaults}
 
     def setup(self, ctx): ctx.state['labels'] = CCSSLLabels()
+
+    def optimizer(self, ctx):
+        "CC-SSL's RMSprop (momentum 0, no weight decay) at the constant `ccssl_lr`, and its scheduler; None: the profile's Adam."
+        if ctx.args()['optimizer'] == 'adam': return None
+        opt = torch.optim.RMSprop(self.parameters(ctx), lr=ccssl_lr(ctx.profile.lr), momentum=0.0, weight_decay=0.0)
+        return opt, torch.optim.lr_scheduler.LambdaLR(opt, lambda _: 1.0)
 
     @torch.no_grad()
     def make_labels(self, ctx, r: int) -> dict:
         "Label the whole target training split with the current model for round `r`."
         a, p, tgt = ctx.args(), ctx.profile, ctx.data['target_train']
         g = torch.Generator().manual_seed(ctx.cfg.seed * 1_000_003 + 104729 * (r + 1))
+        flip = ctx.task.spec.flip_index.to(ctx.device) if a['flip'] else None
         was = ctx.model.training; ctx.model.eval()
         kps, confs, cons = [], [], []
         for s in range(0, len(tgt), a['label_batch']):
             imgs = tgt.images[s:s + a['label_batch']].to(ctx.device)
             m = view_matrices(len(imgs), a['n_views'], tgt.cache_size, p.input_size, a['scale_std'],
                               rot_std=a['rot_std'], rot_max=a['rot_max'], generator=g).to(ctx.device)
-            out = consistent_labels(ctx.model, imgs, m, p.input_size, a['consistency_tol'])
+            out = consistent_labels(ctx.model, imgs, m, p.input_size, a['consistency_tol'], flip)
             kps.append(out['keypoint'].cpu()); confs.append(out['confidence'].cpu()); cons.append(out['consistent'].cpu())
         ctx.model.train(was)
         kp, conf, con = torch.cat(kps), torch.cat(confs), torch.cat(cons)
+        replaced = torch.zeros_like(con)
+        if a['temporal'] is not None:
+            t = temporal_consistency(kp, conf, sequence_prev(tgt.names), a['temporal'] * tgt.cache_size)
+            kp, conf, replaced = t['keypoint'], t['confidence'], t['replaced']
         share = curriculum_share(r, a['share_start'], a['share_step'], a['share_max'])
         mask = curriculum_mask(conf, share)
-        correct = (kp - tgt.keypoints).norm(dim=-1) < 0.05 * tgt.cache_size     # analysis only
-        vis = tgt.visible > 0
-        row = dict(round=r, share=round(share, 6), kept=mask.float().mean().item(), consistent=con.float().mean().item(),
-                   kept_correct=(correct & mask & vis).sum().item() / max(1, (mask & vis).sum().item()),
-                   all_correct=(correct & vis).sum().item() / max(1, vis.sum().item()))
+        row = _round_stats(r, share, kp, mask, con, replaced, tgt)
         path = ctx.cfg.run_dir(ctx.results_dir) / a['stats_file']
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, 'a') as f: f.write(json.dumps(row) + '\n')
