@@ -12,8 +12,9 @@ from ..losses import joints_kl_loss, joints_mse_loss
 from .base import TargetEpochs
 
 # %% auto #0
-__all__ = ['REGDA_DEFAULTS', 'peak_heatmaps', 'ground_truth_false', 'scale_grad', 'warm_start_coeff', 'AdversarialHead',
-           'regda_losses', 'disagreement', 'Counter', 'RegDA']
+__all__ = ['REGDA_DEFAULTS', 'peak_heatmaps', 'ground_truth_false', 'scale_grad', 'warm_start_coeff', 'disagreement', 'RegDAHead',
+           'fresh_main_head', 'regda_lr_factor', 'regda_optimisers', 'regda_step_a', 'regda_step_b', 'regda_step_c',
+           'Counter', 'RegDA']
 
 # %% ../../nbs/34_regda.ipynb #411799fa
 def peak_heatmaps(y: torch.Tensor, sigma: float) -> torch.Tensor:
@@ -48,44 +49,6 @@ def warm_start_coeff(i: int, lo: float = 0.0, hi: float = 0.1, alpha: float = 1.
     "TLlib `WarmStartGradientLayer`'s coefficient at iteration `i`."
     return float(2.0 * (hi - lo) / (1.0 + math.exp(-alpha * i / max_iters)) - (hi - lo) + lo)
 
-# %% ../../nbs/34_regda.ipynb #fe4049c6
-class AdversarialHead(nn.Module):
-    "RegDA's adversarial regressor h': (layers - 1) x [Conv3x3, BN, ReLU] + Conv1x1 to K heatmaps."
-    def __init__(self, width: int, num_keypoints: int, layers: int = 2):
-        super().__init__()
-        mods = []
-        for _ in range(layers - 1):
-            mods += [nn.Conv2d(width, width, 3, 1, 1), nn.BatchNorm2d(width), nn.ReLU(inplace=True)]
-        self.net = nn.Sequential(*mods, nn.Conv2d(width, num_keypoints, 1))
-        for m in self.net.modules():
-            if isinstance(m, nn.Conv2d): nn.init.normal_(m.weight, std=0.001); nn.init.zeros_(m.bias)
-    def forward(self, f): return self.net(f)
-
-# %% ../../nbs/34_regda.ipynb #0f8b6dca
-def _frozen(module: nn.Module, x: torch.Tensor) -> torch.Tensor:
-    "`module(x)` with its parameters detached: the gradient reaches `x` only."
-    params = {k: v.detach() for k, v in module.named_parameters()}
-    return torch.func.functional_call(module, params, (x,), strict=False)
-
-def regda_losses(model, head_adv: nn.Module, source: dict, x_t: torch.Tensor, coeff: float, sigma: float,
-                 margin: float = 4.0, trade_off: float = 1.0, source_loss: str = 'kl',
-                 suppress_true: bool = False) -> dict:
-    """RegDA's three losses for one iteration; `source` holds `image`, `heatmap`, `weight`. `total` is what one
-    optimiser step on f, h and h' minimises; `disparity` is the target KL(h', GT(h)) (the quantity f lowers)."""
-    f_s, f_t = model.features(source['image']), model.features(x_t)
-    y_s, y_t = model.final(f_s), model.final(f_t)
-    crit = joints_mse_loss if source_loss == 'mse' else joints_kl_loss
-    loss_src = crit(y_s, source['heatmap'], source['weight'])
-    gt_s, _ = ground_truth_false(y_s, sigma)
-    gt_t, gf_t = ground_truth_false(y_t, sigma, suppress_true)
-    loss_a = joints_kl_loss(head_adv(scale_grad(f_s, coeff)), gt_s, source['weight'])              # f (x coeff), h'
-    y_t_adv = head_adv(f_t.detach())
-    loss_b = joints_kl_loss(y_t_adv, gf_t)                                                          # h' only
-    loss_c = joints_kl_loss(_frozen(head_adv, scale_grad(f_t, coeff)), gt_t)                        # f only
-    total = loss_src + margin * trade_off * loss_a + trade_off * (loss_b + loss_c)
-    return dict(total=total, source=loss_src, source_adv=loss_a, false=loss_b, disparity=loss_c,
-                disagreement=disagreement(y_t_adv.detach(), gt_t, gf_t))
-
 # %% ../../nbs/34_regda.ipynb #036c7819
 def disagreement(y_adv: torch.Tensor, gt: torch.Tensor, gf: torch.Tensor) -> torch.Tensor:
     "Mean over (B, K) of log P_h'(ground false) - log P_h'(ground truth), P_h' = softmax of `y_adv` over pixels."
@@ -93,10 +56,111 @@ def disagreement(y_adv: torch.Tensor, gt: torch.Tensor, gf: torch.Tensor) -> tor
     mass = lambda t: (p * t.flatten(2)).sum(-1).clamp(min=1e-12).log()
     return (mass(gf) - mass(gt)).mean()
 
-# %% ../../nbs/34_regda.ipynb #90fe5017
+# %% ../../nbs/34_regda.ipynb #6ccb1c4d
+class RegDAHead(nn.Module):
+    "A RegDA regressor (main h or adversarial h'): (layers - 1) x [Conv3x3, BN, ReLU] + Conv1x1 to K heatmaps."
+    def __init__(self, width: int, num_keypoints: int, layers: int = 2):
+        super().__init__()
+        mods = []
+        for _ in range(layers - 1):
+            mods += [nn.Conv2d(width, width, 3, 1, 1), nn.BatchNorm2d(width), nn.ReLU(inplace=True)]
+        self.net = nn.Sequential(*mods, nn.Conv2d(width, num_keypoints, 1))
+        self.in_channels = width
+        for m in self.net.modules():
+            if isinstance(m, nn.Conv2d): nn.init.normal_(m.weight, std=0.001); nn.init.zeros_(m.bias)
+    def forward(self, f): return self.net(f)
+
+# %% ../../nbs/34_regda.ipynb #687543e9
+def _channels_last(model: nn.Module) -> bool:
+    "Whether `model`'s convolutions are stored channels_last (as a run's fast path leaves them)."
+    return any(q.dim() == 4 and q.shape[-1] > 1 and not q.is_contiguous() and q.is_contiguous(memory_format=torch.channels_last)
+               for q in model.parameters())
+
+def _placed(module: nn.Module, model: nn.Module) -> nn.Module:
+    "`module` on `model`'s device, and channels_last if `model` is."
+    module = module.to(next(model.parameters()).device)
+    return module.to(memory_format=torch.channels_last) if _channels_last(model) else module
+
+def fresh_main_head(model: nn.Module, num_keypoints: int, layers: int = 2) -> RegDAHead:
+    "Replace `model.final` by a freshly initialised `RegDAHead` (TLlib's main head) and return it."
+    model.final = _placed(RegDAHead(model.final.in_channels, num_keypoints, layers), model)
+    return model.final
+
+# %% ../../nbs/34_regda.ipynb #e184e2c1
+def regda_lr_factor(i: int, gamma: float = 1e-4, decay: float = 0.75) -> float:
+    "TLlib's learning-rate factor at iteration `i`, `(1 + gamma i)^-decay` (its `lr_decay_function` / `args.lr`)."
+    return float((1.0 + gamma * i) ** -decay)
+
+# %% ../../nbs/34_regda.ipynb #51d8a571
+def regda_optimisers(model: nn.Module, head_adv: nn.Module, lr_f: float = 0.01, lr_head: float = 0.1,
+                     momentum: float = 0.9, weight_decay: float = 1e-4) -> dict:
+    """TLlib's three SGD optimisers: 'f' on every parameter of `model` but its `final` head, 'h' on `model.final`,
+    'h_adv' on `head_adv`. Each group keeps its starting learning rate as 'initial_lr'."""
+    groups = {'f': ([q for n, q in model.named_parameters() if not n.startswith('final.')], lr_f),
+              'h': (list(model.final.parameters()), lr_head), 'h_adv': (list(head_adv.parameters()), lr_head)}
+    opts = {k: torch.optim.SGD(ps, lr=lr, momentum=momentum, weight_decay=weight_decay, nesterov=momentum > 0)
+            for k, (ps, lr) in groups.items()}
+    for o in opts.values():
+        for grp in o.param_groups: grp['initial_lr'] = grp['lr']
+    return opts
+
+# %% ../../nbs/34_regda.ipynb #faabb005
+def _step(loss: torch.Tensor, optimisers: list) -> None:
+    "Back-propagate `loss` into the parameters of `optimisers` only (averaged over ranks), then step each of them."
+    params = [q for o in optimisers for grp in o.param_groups for q in grp['params'] if q.requires_grad]
+    for q in params: q.grad = None
+    with torch.autocast(loss.device.type, enabled=False): torch.autograd.backward(loss, inputs=params)
+    dist = torch.distributed
+    if dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
+        grads = [q.grad for q in params if q.grad is not None]
+        flat = torch.cat([g.reshape(-1) for g in grads]); dist.all_reduce(flat); flat /= dist.get_world_size()
+        for g, v in zip(grads, flat.split([g.numel() for g in grads])): g.copy_(v.view_as(g))
+    for o in optimisers: o.step()
+
+def regda_step_a(model, head_adv: nn.Module, opts: dict, source: dict, coeff: float, sigma: float,
+                 margin: float = 4.0, trade_off: float = 1.0, source_loss: str = 'kl') -> dict:
+    """TLlib's step A: `f`, `h` and `h'` (`opts` 'f', 'h', 'h_adv') step on the source loss of `h` plus
+    margin · trade_off · KL(h'(f(x_s)), GT(h)); `source` holds `image`, `heatmap`, `weight`."""
+    f_s = model.features(source['image'])
+    y_s, y_s_adv = model.final(f_s), head_adv(scale_grad(f_s, coeff))
+    crit = joints_mse_loss if source_loss == 'mse' else joints_kl_loss
+    loss_src = crit(y_s, source['heatmap'], source['weight'])
+    loss_adv = joints_kl_loss(y_s_adv, peak_heatmaps(y_s, sigma), source['weight'])
+    loss = loss_src + margin * trade_off * loss_adv
+    _step(loss, [opts['f'], opts['h'], opts['h_adv']])
+    return dict(step_a=loss.detach(), source=loss_src.detach(), source_adv=loss_adv.detach())
+
+# %% ../../nbs/34_regda.ipynb #598952bc
+def regda_step_b(model, head_adv: nn.Module, opts: dict, x_t: torch.Tensor, sigma: float, trade_off: float = 1.0,
+                 suppress_true: bool = False) -> dict:
+    "TLlib's step B: `h'` alone (`opts['h_adv']`) steps on trade_off · KL(h'(f(x_t)), GF(h(f(x_t)))): it maximises the disparity."
+    with torch.no_grad():                    # f's gradient from this step is never used (TLlib zeroes it in step C)
+        f_t = model.features(x_t)
+        _, gf = ground_truth_false(model.final(f_t), sigma, suppress_true)
+    loss_false = joints_kl_loss(head_adv(f_t), gf)
+    _step(trade_off * loss_false, [opts['h_adv']])
+    return dict(step_b=trade_off * loss_false.detach(), false=loss_false.detach())
+
+# %% ../../nbs/34_regda.ipynb #14d1a024
+def regda_step_c(model, head_adv: nn.Module, opts: dict, x_t: torch.Tensor, coeff: float, sigma: float,
+                 trade_off: float = 1.0) -> dict:
+    """TLlib's step C: `f` alone (`opts['f']`) steps on trade_off · KL(h'(f(x_t)), GT(h(f(x_t)))), the gradient
+    reaching `f` through the gradient layer (x `coeff`): it minimises the disparity."""
+    f_t = model.features(x_t)
+    with torch.no_grad(): gt, gf = ground_truth_false(model.final(f_t), sigma)
+    y_adv = head_adv(scale_grad(f_t, coeff))
+    loss_true = joints_kl_loss(y_adv, gt)
+    _step(trade_off * loss_true, [opts['f']])
+    return dict(step_c=trade_off * loss_true.detach(), disparity=loss_true.detach(),
+                disagreement=disagreement(y_adv.detach(), gt, gf))
+
+# %% ../../nbs/34_regda.ipynb #82357703
 REGDA_DEFAULTS = dict(margin=4.0, trade_off=1.0, gl_lo=0.0, gl_hi=0.1, gl_alpha=1.0,
                       gl_max_iters=None,          # None: total iterations / 15 (TLlib: 1000 of 15,000)
-                      head_layers=2, source_loss='kl', suppress_true=False, epoch_fraction=0.5)
+                      head_layers=2, fresh_head=True, source_loss='kl', suppress_true=False, epoch_fraction=0.5,
+                      lr_f=0.01, lr_head=0.1, momentum=0.9, weight_decay=1e-4,
+                      lr_gamma=None,              # None: 1.5 / total iterations (TLlib: 1e-4 of 15,000)
+                      lr_decay=0.75)
 
 class Counter:
     "An iteration counter that is checkpointed with the run."
@@ -104,34 +168,46 @@ class Counter:
     def state_dict(self): return {'n': self.n}
     def load_state_dict(self, d): self.n = int(d['n'])
 
-# %% ../../nbs/34_regda.ipynb #94f52965
+# %% ../../nbs/34_regda.ipynb #418eea77
 class RegDA(TargetEpochs):
-    "RegDA (TLlib): adversarial regressor, ground-false targets, minimax on the target domain."
+    """RegDA as TLlib runs it: fresh two-layer heads, three sequential SGD steps per iteration (A: source on f, h, h';
+    B: h' maximises the target disparity; C: f minimises it), taken inside `loss` with the method's own optimisers."""
     init_from = 'source_only'
-    title = 'RegDA'
+    title = 'RegDA (ours, Adam-trained source start)'
     def __init__(self, **defaults): self.defaults = {**REGDA_DEFAULTS, **defaults}
 
     def setup(self, ctx):
         a = ctx.args()
         if a['source_loss'] not in ('mse', 'kl'): raise ValueError(f"source_loss must be 'mse' or 'kl', got {a['source_loss']!r}")
-        width = ctx.model.final.in_channels
-        with torch.random.fork_rng(devices=[]):     # a seeded head without moving the global generator
+        k, width = ctx.task.spec.num_keypoints, ctx.model.final.in_channels
+        with torch.random.fork_rng(devices=[]):     # seeded heads without moving the global generator
             torch.manual_seed(ctx.cfg.seed)
-            ctx.state['head_adv'] = AdversarialHead(width, ctx.task.spec.num_keypoints, a['head_layers']).to(ctx.device)
-        ctx.state['iteration'] = Counter()
+            if a['fresh_head']: fresh_main_head(ctx.model, k, a['head_layers'])
+            head_adv = _placed(RegDAHead(width, k, a['head_layers']), ctx.model)
+        ctx.state['head_adv'], ctx.state['iteration'] = head_adv, Counter()
+        opts = regda_optimisers(ctx.model, head_adv, a['lr_f'], a['lr_head'], a['momentum'], a['weight_decay'])
+        ctx.state.update({f'optimizer_{n}': o for n, o in opts.items()})
+        ctx.parts['idle'] = nn.Parameter(torch.zeros(0, device=ctx.device))   # all the run's own optimiser holds
 
-    def parameters(self, ctx): return [*ctx.model.parameters(), *ctx.state['head_adv'].parameters()]
+    def parameters(self, ctx): return [ctx.parts['idle']]
 
     def loss(self, ctx, idx, g, epoch):
-        a, p = ctx.args(), ctx.profile
-        it = ctx.state['iteration']
+        a, p, it = ctx.args(), ctx.profile, ctx.state['iteration']
         n_total = self.iters_per_epoch(ctx) * p.epochs
         coeff = warm_start_coeff(it.n, a['gl_lo'], a['gl_hi'], a['gl_alpha'], a['gl_max_iters'] or max(1, n_total / 15))
+        factor = regda_lr_factor(it.n, a['lr_gamma'] or 1.5 / max(1, n_total), a['lr_decay'])
+        opts = {n: ctx.state[f'optimizer_{n}'] for n in ('f', 'h', 'h_adv')}
+        for o in opts.values():
+            for grp in o.param_groups: grp['lr'] = grp['initial_lr'] * factor
         x_t, _ = self.target_images(ctx, self.target_indices(ctx, idx, epoch), g)
         src = self.source_batch(ctx, len(idx), g)
         sigma = p.sigma if p.sigma is not None else 2.0 * ctx.heatmap_size / 64
         head_adv = ctx.state['head_adv'].train()
-        out = regda_losses(ctx.model, head_adv, src, x_t, coeff, sigma, a['margin'], a['trade_off'],
-                           a['source_loss'], a['suppress_true'])
+        out = regda_step_a(ctx.model, head_adv, opts, src, coeff, sigma, a['margin'], a['trade_off'], a['source_loss'])
+        out |= regda_step_b(ctx.model, head_adv, opts, x_t, sigma, a['trade_off'], a['suppress_true'])
+        out |= regda_step_c(ctx.model, head_adv, opts, x_t, coeff, sigma, a['trade_off'])
         it.n += 1
-        return out['total'], {k: v.item() for k, v in out.items() if k != 'total'} | {'gl_coeff': coeff}
+        total = out['step_a'] + out['step_b'] + out['step_c']   # already minimised: the run's own step moves nothing
+        logs = {n: v.item() for n, v in out.items()} | {'gl_coeff': coeff, 'lr_f': opts['f'].param_groups[0]['lr'],
+                                                        'lr_head': opts['h'].param_groups[0]['lr']}
+        return total + 0 * ctx.parts['idle'].sum(), logs
