@@ -37,7 +37,12 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument('--data-root', default=None, help='real datasets; default: the embedded benchmark')
     t.add_argument('--results-dir', default='results')
     t.add_argument('--set', action='extend', nargs='+', default=[], metavar='FIELD=VALUE',
-                   help='override profile fields, e.g. --set batch_size=16 iters_per_epoch=50')
+                   help='override profile fields, e.g. --set batch_size=16 iters_per_epoch=50 (weights=scratch: '
+                        'train a ResNet trunk from scratch)')
+    t.add_argument('--method-arg', action='extend', nargs='+', default=[], metavar='NAME=VALUE',
+                   help="override the method's arguments, e.g. --method-arg ema_decay=0.99")
+    t.add_argument('--show-config', action='store_true',
+                   help='print the resolved settings with their sources and exit without training')
     t.add_argument('--quiet', action='store_true')
     i = sub.add_parser('info', help='alias of `synreal data info <dataset>`')
     i.add_argument('dataset', choices=DATASET_NAMES)
@@ -67,12 +72,12 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 # %% ../nbs/41_cli.ipynb #3f11a3bd
-def parse_overrides(items: list[str]) -> dict:
+def parse_overrides(items: list[str], flag: str = '--set') -> dict:
     "`['lr=1e-3', 'narrow_widths=[8,16]']` -> `{'lr': 0.001, 'narrow_widths': (8, 16)}` (JSON values, else strings)."
     out = {}
     for item in items:
         key, sep, value = item.partition('=')
-        if not sep: raise SystemExit(f"--set expects FIELD=VALUE, got {item!r}")
+        if not sep: raise SystemExit(f"{flag} expects NAME=VALUE, got {item!r}")
         try: v = json.loads(value)
         except json.JSONDecodeError: v = value
         out[key] = tuple(v) if isinstance(v, list) else v
@@ -84,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from synreal.data.catalogue import DatasetError
     try: return _run(args)
-    except (DatasetError, ValueError, FileExistsError) as e:
+    except (DatasetError, ValueError, FileExistsError, FileNotFoundError) as e:   # e.g. ImageNet weights not there
         cmd = f"data {args.data_cmd}" if args.cmd == 'data' else args.cmd
         print(f"synreal {cmd}: {e}", file=sys.stderr); return 2
     except OSError as e:   # a read-only folder or a full disk: say which path, and what to do
@@ -117,7 +122,9 @@ def _run(args) -> int:
         make_hand_benchmark(root, cfg, force=args.force)
         print(f'embedded hand benchmark at {root}'); return 0
     overrides = {'device': args.device} | ({'epochs': args.epochs} if args.epochs else {}) | parse_overrides(args.set)
-    cfg = RunConfig(args.task, args.method, args.seed, get_profile(args.profile, **overrides), args.data_root)
+    cfg = RunConfig(args.task, args.method, args.seed, get_profile(args.profile, **overrides), args.data_root,
+                    parse_overrides(args.method_arg, '--method-arg'))
+    if args.show_config: return _show_config(cfg)
     changed = profile_changes(cfg.profile, exclude=('device',))
     if changed and not args.quiet:
         print(f"settings that differ from profile {args.profile!r}: " + ', '.join(f'{k}={v!r}' for k, v in changed.items()))
@@ -125,6 +132,21 @@ def _run(args) -> int:
     print(json.dumps({'run_dir': str(cfg.run_dir(args.results_dir)),
                       'target_test': metrics['target_test']['pck_tllib'],
                       'source_test': metrics['source_test']['pck_tllib']}, indent=1))
+    return 0
+
+# %% ../nbs/41_cli.ipynb #0ff7b96c
+def _show_config(cfg) -> int:
+    "`synreal train --show-config`: the run's resolved settings with their sources, and whether its ImageNet weights are there."
+    from synreal.config import describe_run
+    from synreal.methods import canonical_method, get_method
+    from synreal.models.pose import TORCHVISION_TRUNKS, weights_file
+    cfg = replace(cfg, method=canonical_method(cfg.method))
+    print(describe_run(cfg, get_method(cfg.method).defaults))
+    p = cfg.profile
+    if p.backbone in TORCHVISION_TRUNKS:
+        try: found = weights_file(p.backbone, p.weights)
+        except FileNotFoundError as e: print(f'ImageNet weights: missing, the run would stop here. {e}')
+        else: print(f'ImageNet weights: {found or "none, trained from scratch"}')
     return 0
 
 # %% ../nbs/41_cli.ipynb #1f7a641a

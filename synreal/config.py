@@ -5,16 +5,20 @@
 # %% ../nbs/29_config.ipynb #82b12ad0
 from __future__ import annotations
 import dataclasses
+import fnmatch
 import json
 import math
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import NamedTuple
 from .utils import resolve
 from .data.augment import AugmentConfig
 from .tasks import benchmark_version
 
 # %% auto #0
-__all__ = ['POSITIVE', 'PROFILES', 'Profile', 'coerce_value', 'get_profile', 'profile_changes', 'RunConfig']
+__all__ = ['POSITIVE', 'PROFILES', 'REFERENCE', 'OUR_CHOICE', 'NOT_IMPLEMENTED', 'PAPER_PROFILE', 'PAPER_UNIFRAME', 'PAPER_REC',
+           'PAPER_BASELINES', 'PAPER_TABLE', 'METHOD_TABLES', 'Profile', 'coerce_value', 'get_profile',
+           'profile_changes', 'Ref', 'profile_method_args', 'RunConfig', 'describe_run']
 
 # %% ../nbs/29_config.ipynb #d8a2ac84
 @dataclass
@@ -46,6 +50,7 @@ class Profile:
     cpu_bf16: bool = True             # on a CPU with bf16 matrix units (AMX, AVX512-BF16): bf16 autocast and NHWC; else fp32
     compile: bool = False             # torch.compile the pose model (slow to start on the CPU; a GPU option)
     eval_batch_size: int = 32         # TLlib's PCK is a batch-weighted mean: the batch size is part of the metric
+    method_table: str | None = None   # a table of method arguments (METHOD_TABLES); None: each method's defaults
     device: str = 'auto'
 
     def augment(self, task_rotation: float = 180.0) -> AugmentConfig:
@@ -82,9 +87,10 @@ PROFILES = {
                      cache_size=64, batch_size=16, epochs=2, adapt_epochs=None, iters_per_epoch=3, cpu_bf16=False),
     'cpu': Profile(),
     'cpu-long': Profile(name='cpu-long', adapt_epochs=None),
-    'paper': Profile(name='paper', benchmark='real', backbone='resnet101', head_width=256, input_size=256,
-                     cache_size=320, batch_size=32, epochs=70, iters_per_epoch=500, lr=1e-4, schedule='multistep',
-                     lr_milestones=(45, 60), sigma=None, amp=True, channels_last=True, adapt_epochs=None, cpu_bf16=False),
+    'paper': Profile(name='paper', benchmark='real', backbone='resnet101', weights='IMAGENET1K_V1', head_width=256,
+                     input_size=256, cache_size=320, batch_size=32, epochs=70, iters_per_epoch=500, lr=1e-4,
+                     schedule='multistep', lr_milestones=(45, 60), blur=0.0, sigma=None, amp=True, channels_last=True,
+                     adapt_epochs=None, cpu_bf16=False, method_table='paper'),   # the values: PAPER_TABLE
     'gpu': Profile(name='gpu', benchmark='large', backbone='resnet101', head_width=256, input_size=256, cache_size=320,
                    batch_size=32, epochs=30, adapt_epochs=10, iters_per_epoch=100, lr=1e-3, sigma=None, amp=True,
                    channels_last=True, cpu_bf16=False),
@@ -109,6 +115,180 @@ def profile_changes(p: Profile, exclude=()) -> dict:
     return {f.name: getattr(p, f.name) for f in dataclasses.fields(Profile)
             if f.name not in exclude and getattr(p, f.name) != getattr(base, f.name)}
 
+# %% ../nbs/29_config.ipynb #e753f5e6
+REFERENCE, OUR_CHOICE, NOT_IMPLEMENTED = 'reference', 'our choice', 'not implemented'
+
+class Ref(NamedTuple):
+    """One row of a profile's table of method arguments and profile fields: `methods` is 'profile' or
+    space-separated method names or patterns ('baseline pseudo*'); a 'reference' row sets `arg` to `value`,
+    an 'our choice' row keeps the default (no reference value), a 'not implemented' row names a reference
+    value this code cannot express yet (`note` says what it does instead) and sets nothing."""
+    methods: str
+    arg: str
+    value: object
+    status: str
+    source: str
+    note: str = ''
+
+    def applies(self, method: str) -> bool:
+        "Whether this row is about `method` (a method name; 'profile' for the profile's fields)."
+        return any(fnmatch.fnmatchcase(method, pat) for pat in self.methods.split())
+
+# the reference code (repository and file) each value is read from
+_U = 'VisionLearningGroup/UDA_PoseEstimation'
+_UT, _UR = f'{_U} train_human.py', f'{_U} README.md (the commands of the human and hand tasks)'
+_TL = 'thuml/Transfer-Learning-Library'
+_TR, _TS = (f'{_TL} examples/domain_adaptation/keypoint_detection/regda.{x}' for x in ('py', 'sh'))
+_TA = f'{_TL} tllib/alignment/regda.py'
+_F = 'AliaksandrSiarohin/first-order-model'
+_C = 'JitengMu/Learning-from-Synthetic-Animals CCSSL/'
+_OURS = '[our choice]'
+
+# %% ../nbs/29_config.ipynb #e0a0dcb0
+PAPER_PROFILE = [   # the `paper` profile's fields (PROFILES['paper'] must agree: tests/test_paper_config.py)
+    Ref('profile', 'backbone', 'resnet101', REFERENCE, _UT, '--arch pose_resnet101 (TLlib regda.py: -a resnet101)'),
+    Ref('profile', 'weights', 'IMAGENET1K_V1', REFERENCE, f'{_U} lib/models/resnet.py',
+        "torchvision's ImageNet resnet101 (model_urls['resnet101']); TLlib regda.py: resnet101(pretrained=True)"),
+    Ref('profile', 'head_width', 256, REFERENCE, f'{_U} lib/models/pose_resnet.py', 'Upsampling: 3 deconvolutions of 256'),
+    Ref('profile', 'input_size', 256, REFERENCE, _UT, '--image-size 256, --heatmap-size 64'),
+    Ref('profile', 'cache_size', None, OUR_CHOICE, _OURS, 'crops held at 320 px, then scaled and resized to 256'),
+    Ref('profile', 'batch_size', 32, REFERENCE, _UR, '-b 32'),
+    Ref('profile', 'epochs', 70, REFERENCE, _UT, '--epochs 70'),
+    Ref('profile', 'iters_per_epoch', 500, REFERENCE, _UT, '-i 500'),
+    Ref('profile', 'lr', 1e-4, REFERENCE, _UT, '--lr 0.0001 with Adam (the commands do not pass --SGD)'),
+    Ref('profile', 'schedule', 'multistep', REFERENCE, _UT, 'MultiStepLR, stepped per epoch'),
+    Ref('profile', 'lr_milestones', (45, 60), REFERENCE, _UT, '--lr-step [45, 60] --lr-factor 0.1'),
+    Ref('profile', 'weight_decay', 0.0, REFERENCE, _UT, 'Adam(student.parameters(), lr=args.lr)'),
+    Ref('profile', 'adapt_epochs', 'pre-train 40 epochs, adapt in epochs 40-69 of the same MultiStepLR', NOT_IMPLEMENTED,
+        _UR, '--pretrain-epoch 40; ours: adaptation starts from the finished 70-epoch source-only run and trains '
+        '70 more epochs on a fresh schedule (adapt_epochs=None); TLlib RegDA adapts 30 epochs, see regda rows'),
+    Ref('profile', 'rotation', None, REFERENCE, _TS, "the task's: 180 on hands (UniFrame, TLlib), 30 on bodies "
+        "(--rotation 30); UniFrame's commands use 60 on the SURREAL tasks"),
+    Ref('profile', 'scale', (0.6, 1.3), REFERENCE, _UR, '--scale_stu 0.6 1.3 (--resize-scale 0.6 1.3)'),
+    Ref('profile', 'shear', (-30, 30), NOT_IMPLEMENTED, _UR, '--shear_stu -30 30; ours: no shear'),
+    Ref('profile', 'translate', (0.05, 0.05), NOT_IMPLEMENTED, _UR, '--translate_stu 0.05 0.05; ours: no translation'),
+    Ref('profile', 'color', 0.25, REFERENCE, _UR, '--color_stu 0.25'),
+    Ref('profile', 'blur', 0.0, REFERENCE, _UR, '--blur_stu 0 (TLlib regda.py: GaussianBlur up to 0.8)'),
+    Ref('profile', 'sigma', None, REFERENCE, _UT, '--sigma 2 on 64 px heatmaps (None: 2 * heatmap_size / 64)'),
+    Ref('profile', 'amp', True, REFERENCE, _UT, 'torch.cuda.amp.autocast (fp16 with GradScaler; ours: bf16, no scaler)'),
+    Ref('profile', 'eval_batch_size', 32, REFERENCE, _UT, '--test-batch 32'),
+    Ref('profile', 'benchmark', None, OUR_CHOICE, _OURS, "'real': the datasets under data_root"),
+    Ref('profile', 'narrow_widths', None, OUR_CHOICE, _OURS, 'unused with a ResNet trunk'),
+    Ref('profile', 'channels_last', None, OUR_CHOICE, _OURS, 'speed only'),
+    Ref('profile', 'cpu_bf16', None, OUR_CHOICE, _OURS, 'speed only (CPU)'),
+    Ref('profile', 'compile', None, OUR_CHOICE, _OURS, 'speed only'),
+]
+
+# %% ../nbs/29_config.ipynb #a0684276
+_UNI = 'baseline baseline_rec pseudo*'     # UniFrame's mean teacher: the Baseline and every pseudo-labelling method
+PAPER_UNIFRAME = [
+    Ref(_UNI, 'ema_decay', 0.999, REFERENCE, _UT, '--teacher_alpha 0.999 (utils.py OldWeightEMA)'),
+    Ref(_UNI, 'teacher_augment', 'strong', REFERENCE, _UR, "the teacher's view is augmented as the student's "
+        '(--rotation_tea ... = --rotation_stu ..., --k 1)'),
+    Ref(_UNI, 'weak_rotation', None, OUR_CHOICE, _OURS, "unused with teacher_augment='strong'"),
+    Ref(_UNI, 'mask_ratio', 0.5, REFERENCE, _UR, '--mask-ratio 0.5'),
+    Ref(_UNI, 'conf_threshold', None, REFERENCE, _UT, "torch.kthvalue of the batch's teacher maxima at mask_ratio"),
+    Ref(_UNI, 'lambda_2d', 1.0, REFERENCE, _UR, '--lambda_c 1'),
+    Ref(_UNI, 'lambda_3d', None, OUR_CHOICE, _OURS, 'the 3D label is a heatmap like the 2D one'),
+    Ref(_UNI, 's2t_freq', 0.5, REFERENCE, _UR, '--s2t-freq 0.5'),
+    Ref(_UNI, 't2s_freq', 0.5, REFERENCE, _UR, '--t2s-freq 0.5'),
+    Ref(_UNI, 'alpha', (0.0, 1.0), REFERENCE, _UR, '--s2t-alpha 0 1 --t2s-alpha 0 1'),
+    Ref(_UNI, 'stylenet', 'VGG AdaIN with a decoder trained offline', NOT_IMPLEMENTED, f'{_U} adain/train/train_human.py',
+        "vgg_normalised.pth, --style_weight 0.1, lr 1e-5, 500k iterations; ours: 'pixel' (colour statistics); "
+        "'vgg' trains an AdaIN decoder in the run on torchvision VGG-19 features"),
+    Ref(_UNI, 'stylenet_width', None, OUR_CHOICE, _OURS, "our StyleNets' option"),
+    Ref(_UNI, 'stylenet_iters', None, OUR_CHOICE, _OURS, "our StyleNets' option"),
+    Ref(_UNI, 'vgg_path', None, OUR_CHOICE, _OURS, "our StyleNets' option"),
+    Ref(_UNI, 'occlude_rate', 0.5, NOT_IMPLEMENTED, _UR, '--occlude-rate 0.5; ours: no adaptive occlusion'),
+    Ref(_UNI, 'occlude_thresh', 0.9, NOT_IMPLEMENTED, _UR, '--occlude-thresh 0.9; ours: no adaptive occlusion'),
+    Ref(_UNI, 'occlude_size', 10, NOT_IMPLEMENTED, _UT, '--occlude-size 10; ours: no adaptive occlusion'),
+    Ref(_UNI, 'stylised_pretraining', True, NOT_IMPLEMENTED, _UT, 'pretrain() stylises source images (s2t) in the '
+        '40 pre-training epochs; ours: the source-only run is not stylised'),
+    Ref(_UNI, 'evaluate', 'teacher', NOT_IMPLEMENTED, _UT, 'validate(..., teacher, ...) after pre-training; '
+        'ours: the student is evaluated'),
+    Ref(_UNI, 'epoch_fraction', 1.0, REFERENCE, _UT, 'a ForeverDataIterator over the whole target training split'),
+    *(Ref(_UNI, a, None, OUR_CHOICE, _OURS, 'defines the method (Table B row)') for a in ('strategy', 'use_3d')),
+    *(Ref(_UNI, a, None, OUR_CHOICE, _OURS, '3D pseudo-labels: the supplement gives no value')
+      for a in ('lifter_width', 'lifter_iters', 'limit_quantiles', 'limit_margin', 'angle_margin')),
+    *(Ref(_UNI, a, None, OUR_CHOICE, _OURS, "ours' switch to M2D ∪ M3D") for a in ('switch_on', 'overlap_switch')),
+    *(Ref(_UNI, a, None, OUR_CHOICE, _OURS, 'statistics only') for a in ('pose_pck', 'stats_file')),
+]
+
+# %% ../nbs/29_config.ipynb #c0dfab80
+_REC = 'rec baseline_rec pseudo_rec'      # the methods with FOMM's reconstruction
+_FSTAGE = "FOMM's stage-A schedule has no counterpart yet (its length is in epochs of videos); ours: "
+PAPER_REC = [
+    Ref(_REC, 'size', 'paper', REFERENCE, f'{_F} config/vox-256.yaml',
+        'generator_params 64/512, 2 down, 6 bottleneck; dense_motion_params 64/1024, 5 blocks, scale 0.25'),
+    Ref(_REC, 'rec_loss', 'vgg', REFERENCE, f'{_F} config/vox-256.yaml',
+        'loss_weights.perceptual [10, 10, 10, 10, 10] at scales [1, 0.5, 0.25, 0.125] (modules/model.py Vgg19)'),
+    Ref(_REC, 'vgg_weights', None, OUR_CHOICE, _OURS, "a local torchvision VGG-19 state dict (FOMM's Vgg19 uses "
+        "torchvision's ImageNet weights); nothing is downloaded: pass vgg_weights=<file> or rec_loss='l1'"),
+    Ref(_REC, 'kp_variance', 0.01, REFERENCE, f'{_F} modules/dense_motion.py', 'DenseMotionNetwork(kp_variance=0.01)'),
+    Ref(_REC, 'pretrain_iters', '100 epochs x 75 repeats', NOT_IMPLEMENTED, f'{_F} config/vox-256.yaml',
+        _FSTAGE + '150 iterations, chosen for the cpu profile'),
+    Ref(_REC, 'pretrain_lr', 2e-4, NOT_IMPLEMENTED, f'{_F} config/vox-256.yaml',
+        _FSTAGE + "2e-3 (lr_generator 2.0e-4, epoch_milestones [60, 90]; Adam betas (0.5, 0.999) are FOMM's)"),
+    Ref(_REC, 'pretrain_batch', 40, NOT_IMPLEMENTED, f'{_F} config/vox-256.yaml', _FSTAGE + '16 (batch_size 40)'),
+    *(Ref(_REC, a, None, OUR_CHOICE, _OURS, 'keypoints into W: the paper gives no value')
+      for a in ('beta', 'kp_window', 'kp_normalize')),
+    Ref(_REC, 'freeze_bn', None, OUR_CHOICE, _OURS, 'BN statistics not moved by reconstruction passes'),
+    Ref(_REC, 'lambda_rec', None, OUR_CHOICE, _OURS, 'the paper gives no value'),
+    Ref(_REC, 'rec_batch', None, OUR_CHOICE, _OURS, 'the paper gives no value'),
+    Ref(_REC, 'gw_lr', None, OUR_CHOICE, _OURS, 'W and G frozen in stage B (0)'),
+    Ref('rec', 'adapt_iters', None, OUR_CHOICE, _OURS, 'the order an epoch of +rec covers'),
+]
+
+# %% ../nbs/29_config.ipynb #09e61031
+_CC = f'{_C}scripts/consistency.py'
+PAPER_BASELINES = [   # RegDA as TLlib runs it, CC-SSL as its authors run it
+    Ref('regda', 'margin', 4.0, REFERENCE, _TR, '--margin 4.'),
+    Ref('regda', 'trade_off', 1.0, REFERENCE, _TR, '--trade-off 1.'),
+    *(Ref('regda', f'gl_{k}', v, REFERENCE, _TA, 'WarmStartGradientLayer(alpha=1.0, lo=0.0, hi=0.1, max_iters=1000)')
+      for k, v in (('lo', 0.0), ('hi', 0.1), ('alpha', 1.0), ('max_iters', 1000))),
+    Ref('regda', 'head_layers', 2, REFERENCE, _TR, '--num-head-layers 2'),
+    Ref('regda', 'source_loss', 'kl', REFERENCE, _TR, 'criterion = JointsKLLoss()'),
+    Ref('regda', 'suppress_true', False, REFERENCE, _TA, 'PseudoLabelGenerator2d: the ground false is not cleared'),
+    Ref('regda', 'epoch_fraction', 1.0, REFERENCE, _TR, 'a ForeverDataIterator over the whole target training split'),
+    Ref('regda', 'optimizer', 'SGD, momentum 0.9, nesterov, wd 1e-4; lr 0.01 (f), 0.1 (heads), x(1 + 1e-4 i)^-0.75',
+        NOT_IMPLEMENTED, _TR, "ours: Adam at the profile's lr"),
+    Ref('regda', 'steps', 'A, then B on the updated model, then C', NOT_IMPLEMENTED, _TR,
+        'ours: one step on the summed loss, each part reaching only its parameters'),
+    Ref('regda', 'main_head', 'a fresh two-layer head', NOT_IMPLEMENTED, _TA,
+        "PoseResNet2d(num_head_layers=2); ours: the source-only run's 1x1 head"),
+    Ref('regda', 'epochs', 30, NOT_IMPLEMENTED, _TS, "--epochs 10 on SURREAL -> Human3.6M; ours: the profile's adapt_epochs"),
+    Ref('ccssl', 'gamma', 10.0, REFERENCE, f'{_C}options/train_options.py', '--gamma_ 10.0'),
+    Ref('ccssl', 'rounds', 6, REFERENCE, f'{_C}CCSSL.py', 'labels regenerated every 10 epochs of --num-epochs 60'),
+    *(Ref('ccssl', a, v, REFERENCE, f'{_C}CCSSL.py', 'p = 1 - 0.02 (epoch + 10), at least 0.2: keeps 20, 40, .. 80 %')
+      for a, v in (('share_start', 0.2), ('share_step', 0.2), ('share_max', 0.8))),
+    Ref('ccssl', 'n_views', 5, REFERENCE, _CC, 'prediction_check(num_transform=5)'),
+    Ref('ccssl', 'scale_std', 0.25, REFERENCE, _CC, 'sf = 0.25'),
+    Ref('ccssl', 'rot_std', 30.0, REFERENCE, _CC, 'rf = 30'),
+    Ref('ccssl', 'rot_max', 60.0, REFERENCE, _CC, 'clamp(-2 rf, 2 rf)'),
+    Ref('ccssl', 'consistency_tol', None, REFERENCE, _CC, "the views' heatmaps are averaged, with no agreement gate"),
+    Ref('ccssl', 'epoch_fraction', 1.0, REFERENCE, f'{_C}CCSSL.py', 'every target training image each epoch'),
+    Ref('ccssl', 'label_batch', None, OUR_CHOICE, _OURS, 'speed only'),
+    Ref('ccssl', 'stats_file', None, OUR_CHOICE, _OURS, 'statistics only'),
+    Ref('ccssl', 'optimizer', 'RMSprop, lr 2.5e-4, momentum 0', NOT_IMPLEMENTED, f'{_C}options/train_options.py',
+        "ours: Adam at the profile's lr"),
+    Ref('ccssl', 'temporal', 'consistency with the previous frame', NOT_IMPLEMENTED, _CC,
+        'prediction_check(previous_inp, previous_kpts, lambda_decay=0.9); ours: none'),
+    Ref('ccssl', 'flip', 'flip test (-f)', NOT_IMPLEMENTED, f'{_C}options/train_options.py', 'ours: no flip'),
+    Ref('ccssl', 'epochs', 60, NOT_IMPLEMENTED, f'{_C}options/train_options.py', "ours: the profile's adapt_epochs"),
+]
+
+# %% ../nbs/29_config.ipynb #edf5b1c7
+PAPER_TABLE = PAPER_PROFILE + PAPER_UNIFRAME + PAPER_REC + PAPER_BASELINES
+METHOD_TABLES = {'paper': PAPER_TABLE}    # a profile's `method_table` names one of these
+
+def profile_method_args(p: Profile, method: str) -> dict:
+    "{arg: (value, source)} that the table of profile `p` (`p.method_table`) sets for `method`: its 'reference' rows."
+    if p.method_table is None: return {}
+    if p.method_table not in METHOD_TABLES:
+        raise ValueError(f"Unknown method_table {p.method_table!r}: choose one of {list(METHOD_TABLES)} or None.")
+    return {r.arg: (r.value, f'{p.method_table} table: {r.source}') for r in METHOD_TABLES[p.method_table]
+            if r.status == REFERENCE and r.methods != 'profile' and r.applies(method)}
+
 # %% ../nbs/29_config.ipynb #31d089a5
 @dataclass
 class RunConfig:
@@ -120,21 +300,59 @@ class RunConfig:
     data_root: str | None = None       # None: the embedded benchmark
     method_args: dict = field(default_factory=dict)
 
-    def method_args_full(self, defaults: dict) -> dict:
-        "The method's `defaults` with this run's overrides; unknown names are an error."
+    def _resolved(self, defaults: dict) -> dict:
+        "{arg: (value, source)}: the method's defaults, then the profile's table for it, then this run's overrides."
+        table, p = profile_method_args(self.profile, self.method), self.profile
+        bad = set(table) - set(defaults)
+        if bad: raise ValueError(f"Profile {p.name!r} (method_table {p.method_table!r}) sets argument(s) {sorted(bad)} "
+                                 f"that method {self.method!r} does not take; it takes {sorted(defaults)}.")
         bad = set(self.method_args) - set(defaults)
         if bad: raise ValueError(f"Unknown argument(s) {sorted(bad)} for method {self.method!r}; "
                                  f"it takes {sorted(defaults)}.")
-        return {**defaults, **self.method_args}
+        return ({k: (v, 'method default') for k, v in defaults.items()} | table
+                | {k: (v, 'run override') for k, v in self.method_args.items()})
+
+    def method_args_full(self, defaults: dict) -> dict:
+        "The method's `defaults`, then what the profile's table sets for it, then this run's overrides (unknown names are an error)."
+        return {k: v for k, (v, _) in self._resolved(defaults).items()}
+
+    def method_args_source(self, defaults: dict) -> dict:
+        "Where each of `method_args_full`'s values comes from: 'method default', '<table> table: <source>' or 'run override'."
+        return {k: s for k, (_, s) in self._resolved(defaults).items()}
 
     def run_dir(self, results_dir='results') -> Path:
         return resolve(results_dir) / self.profile.name / self.task / self.method / f'seed{self.seed}'
 
     def to_dict(self, method_defaults: dict) -> dict:
-        "The config as `config.json` records it: every profile field but the device, the method's full arguments, the embedded benchmark's version."
+        """The config as `config.json` records it: every profile field but the device, the method's full arguments
+        and their sources, the embedded benchmark's version."""
         d = asdict(self); d['profile'] = {k: list(v) if isinstance(v, tuple) else v for k, v in d['profile'].items()}
         d['profile'].pop('device')  # where it ran does not change what it computes
         if not d['profile']['cpu_bf16']: d['profile'].pop('cpu_bf16')   # so runs from before the field read back
+        if d['profile']['method_table'] is None: d['profile'].pop('method_table')   # likewise
         d['method_args'] = self.method_args_full(method_defaults)
+        d['method_args_source'] = self.method_args_source(method_defaults)
         if self.data_root is None and self.profile.benchmark != 'real': d['benchmark_version'] = benchmark_version(self.task)
         return json.loads(json.dumps(d))
+
+# %% ../nbs/29_config.ipynb #bf664777
+def describe_run(cfg: RunConfig, defaults: dict) -> str:
+    """The resolved configuration of run `cfg` (method `defaults`), one setting a line with where its value comes
+    from, then the reference values its profile's table lists as not implemented (`synreal train --show-config`)."""
+    p = cfg.profile
+    table = METHOD_TABLES.get(p.method_table, []) if p.method_table else []
+    field_source = {r.arg: f'{p.method_table} table: {r.source}' for r in table
+                    if r.methods == 'profile' and r.status == REFERENCE}
+    changed = profile_changes(p)
+    line = lambda k, v, src: f'  {k:<20} {v!r:<28} {src}'
+    out = [f'task {cfg.task}, method {cfg.method}, seed {cfg.seed}, data_root {cfg.data_root}',
+           f'profile {p.name!r}:']
+    out += [line(f.name, getattr(p, f.name), 'run override' if f.name in changed
+                 else field_source.get(f.name, f'profile {p.name!r}')) for f in dataclasses.fields(Profile)]
+    out.append(f'method {cfg.method!r}:' + ('' if defaults else ' no arguments'))
+    source = cfg.method_args_source(defaults)
+    out += [line(k, v, source[k]) for k, v in cfg.method_args_full(defaults).items()]
+    missing = [r for r in table if r.status == NOT_IMPLEMENTED and (r.methods == 'profile' or r.applies(cfg.method))]
+    if missing: out.append(f'not implemented (reference values of the {p.method_table!r} table; not used):')
+    out += [line(r.arg, r.value, f'{r.source}; {r.note}') for r in missing]
+    return '\n'.join(out)

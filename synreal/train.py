@@ -17,7 +17,7 @@ from .keypoints import KeypointSpec, PCKMeter
 from .utils import resolve, run_lock, save_checkpoint, write_json
 from .data.dataset import KeypointDataset
 from .tasks import get_task, load_task_data
-from .models.pose import PosePredictor
+from .models.pose import TORCHVISION_TRUNKS, PosePredictor, weights_file
 from .config import Profile, RunConfig
 from .methods.base import Method, RunContext
 from .methods import canonical_method, get_method
@@ -143,14 +143,19 @@ def config_mismatch(run_dir: Path, old: dict, new: dict, finished: bool) -> str:
             f"to train these settings, pass another results_dir (e.g. results_dir='results-new').{hint}")
 
 # %% ../nbs/37_train.ipynb #3eac0e3c
+def _settings(config: dict) -> dict:
+    "A config without the sources of its method arguments: provenance, not settings (runs recorded before it read back)."
+    return {k: v for k, v in config.items() if k != 'method_args_source'}
+
 def _check_or_write_config(run_dir: Path, config: dict, write: bool = True) -> dict | None:
     "The finished metrics of an identical run, None if there are none; an error if the folder holds another config."
     cfg_path, metrics_path = run_dir / 'config.json', run_dir / 'metrics.json'
     if cfg_path.exists():
         old = json.loads(cfg_path.read_text())
-        if old != config and (run_dir / 'diverged.json').exists() and not metrics_path.exists():
+        same = _settings(old) == _settings(config)
+        if not same and (run_dir / 'diverged.json').exists() and not metrics_path.exists():
             for stale in ('checkpoint.pt', 'log.jsonl', 'diverged.json'): (run_dir / stale).unlink(missing_ok=True)
-        elif old != config: raise ValueError(config_mismatch(run_dir, old, config, metrics_path.exists()))
+        elif not same: raise ValueError(config_mismatch(run_dir, _settings(old), _settings(config), metrics_path.exists()))
         if metrics_path.exists(): return json.loads(metrics_path.read_text())
     if write: write_json(cfg_path, config)
     return None
@@ -277,6 +282,8 @@ def train_run(cfg: RunConfig, results_dir='results', data: dict | None = None, p
     p, task = cfg.profile, get_task(cfg.task)
     device = init_distributed(pick_device(p.device)); rank, world = dist_info(); main = rank == 0
     run_dir = cfg.run_dir(results_dir); config = cfg.to_dict(method.defaults)
+    if p.backbone in TORCHVISION_TRUNKS and not (run_dir / 'metrics.json').exists():
+        weights_file(p.backbone, p.weights)   # ImageNet weights missing: say where they go, before anything is written
     done = _check_or_write_config(run_dir, config, write=main)
     barrier()
     if done is not None: return done

@@ -8,26 +8,48 @@ from contextlib import contextmanager
 import torch
 import torchvision
 from pathlib import Path
+from urllib.parse import urlparse
 from torch import nn
 from torchvision.models.resnet import BasicBlock
 
 # %% auto #0
-__all__ = ['TORCHVISION_TRUNKS', 'resnet_trunk', 'narrow_trunk', 'frozen_batchnorm', 'PosePredictor']
+__all__ = ['TORCHVISION_TRUNKS', 'FROM_SCRATCH', 'weights_file', 'resnet_trunk', 'narrow_trunk', 'frozen_batchnorm',
+           'PosePredictor']
+
+# %% ../../nbs/24_pose_model.ipynb #04609ac6
+TORCHVISION_TRUNKS = ('resnet18', 'resnet34', 'resnet50', 'resnet101')
+FROM_SCRATCH = (None, 'scratch')   # the `weights` values that train a torchvision trunk from random initialisation
+
+def weights_file(name: str, weights) -> Path | None:
+    """The local file holding `weights` of torchvision's `name`, never downloading: None when `weights` asks for
+    from scratch (`FROM_SCRATCH`), the path itself for a state-dict file, else (an enum name such as
+    'IMAGENET1K_V1') torchvision's file in the torch hub cache; a FileNotFoundError saying where to put it if absent."""
+    if weights in FROM_SCRATCH: return None
+    path = Path(str(weights)).expanduser()
+    scratch = "or train from scratch explicitly with weights='scratch' (`synreal train --set weights=scratch`)"
+    if path.suffix in ('.pth', '.pt') or path.exists():
+        if not path.is_file():
+            raise FileNotFoundError(f"ImageNet weights file {path} not found: pass a local torchvision state dict "
+                                    f"for {name}, {scratch}.")
+        return path
+    enum = torchvision.models.get_model_weights(name)
+    try: w = enum[str(weights).split('.')[-1]]     # 'IMAGENET1K_V1' or 'ResNet101_Weights.IMAGENET1K_V1'
+    except KeyError: raise ValueError(f"Unknown weights {weights!r} for {name}: use one of "
+                                      f"{[m.name for m in enum]}, a local .pth file or 'scratch'.") from None
+    cached = Path(torch.hub.get_dir()) / 'checkpoints' / Path(urlparse(w.url).path).name
+    if cached.is_file(): return cached
+    raise FileNotFoundError(
+        f"ImageNet weights {enum.__name__}.{w.name} for {name} are not on this machine, and synreal does not download "
+        f"them. Put the file {w.url} at {cached} (torchvision's own cache: `python -c \"import torchvision; "
+        f"torchvision.models.{name}(weights='{w.name}')\"` fetches it there where this machine can reach the internet), "
+        f"or pass a local torchvision state dict (weights=/path/to/{cached.name}), {scratch}.")
 
 # %% ../../nbs/24_pose_model.ipynb #bc13a251
-TORCHVISION_TRUNKS = ('resnet18', 'resnet34', 'resnet50', 'resnet101')
-
 def _load_weights(name: str, weights):
-    if weights is None: return getattr(torchvision.models, name)(weights=None)
-    path = Path(str(weights)).expanduser()
-    if path.suffix in ('.pth', '.pt') or path.exists():
-        if not path.exists():
-            raise FileNotFoundError(f"ImageNet weights file {path} not found: pass weights=None to train from "
-                                    f"scratch, or a local torchvision state dict for {name}.")
-        model = getattr(torchvision.models, name)(weights=None)
-        model.load_state_dict(torch.load(path, map_location='cpu', weights_only=True))
-        return model
-    return getattr(torchvision.models, name)(weights=weights)  # a torchvision enum name, e.g. 'IMAGENET1K_V1'
+    path = weights_file(name, weights)           # never a download: a local file, the hub cache's copy, or None
+    model = getattr(torchvision.models, name)(weights=None)
+    if path is not None: model.load_state_dict(torch.load(path, map_location='cpu', weights_only=True))
+    return model
 
 def resnet_trunk(name: str = 'resnet101', weights=None) -> tuple[nn.Module, int]:
     "A torchvision ResNet without avgpool/fc (stride 32) and its number of output channels."
