@@ -210,6 +210,8 @@ PAPER_UNIFRAME = [
     *(Ref(_UNI, a, None, OUR_CHOICE, _OURS, 'defines the method (Table B row)') for a in ('strategy', 'use_3d')),
     *(Ref(_UNI, a, None, OUR_CHOICE, _OURS, '3D pseudo-labels: the supplement gives no value')
       for a in ('lifter_width', 'lifter_iters', 'limit_quantiles', 'limit_margin', 'angle_margin')),
+    *(Ref(_UNI, a, None, OUR_CHOICE, _OURS, 'the 3D label: kinematic correction and M3D (the supplement gives no recipe)')
+      for a in ('label_3d', 'hinge_share', 'min_bend', 'm3d_tol', 'm3d_quantile', 'correct_steps', 'correct_gamma')),
     *(Ref(_UNI, a, None, OUR_CHOICE, _OURS, "ours' switch to M2D ∪ M3D") for a in ('switch_on', 'overlap_switch')),
     *(Ref(_UNI, a, None, OUR_CHOICE, _OURS, 'statistics only') for a in ('pose_pck', 'stats_file')),
 ]
@@ -250,12 +252,18 @@ PAPER_BASELINES = [   # RegDA as TLlib runs it, CC-SSL as its authors run it
     Ref('regda', 'source_loss', 'kl', REFERENCE, _TR, 'criterion = JointsKLLoss()'),
     Ref('regda', 'suppress_true', False, REFERENCE, _TA, 'PseudoLabelGenerator2d: the ground false is not cleared'),
     Ref('regda', 'epoch_fraction', 1.0, REFERENCE, _TR, 'a ForeverDataIterator over the whole target training split'),
-    Ref('regda', 'optimizer', 'SGD, momentum 0.9, nesterov, wd 1e-4; lr 0.01 (f), 0.1 (heads), x(1 + 1e-4 i)^-0.75',
-        NOT_IMPLEMENTED, _TR, "ours: Adam at the profile's lr"),
-    Ref('regda', 'steps', 'A, then B on the updated model, then C', NOT_IMPLEMENTED, _TR,
-        'ours: one step on the summed loss, each part reaching only its parameters'),
-    Ref('regda', 'main_head', 'a fresh two-layer head', NOT_IMPLEMENTED, _TA,
-        "PoseResNet2d(num_head_layers=2); ours: the source-only run's 1x1 head"),
+    Ref('regda', 'fresh_head', True, REFERENCE, _TA, 'PoseResNet2d: head and head_adv = _make_head(num_head_layers); '
+        'regda.py loads only matching keys, so the pretrained 1x1 head is dropped'),
+    Ref('regda', 'lr_f', 0.01, REFERENCE, _TR, 'optimizer_f: group lr 0.1 x LambdaLR of --lr 0.1'),
+    Ref('regda', 'lr_head', 0.1, REFERENCE, _TR, 'optimizer_h, optimizer_h_adv: lr 1. x LambdaLR of --lr 0.1'),
+    Ref('regda', 'momentum', 0.9, REFERENCE, _TR, '--momentum 0.9, nesterov=True'),
+    Ref('regda', 'weight_decay', 1e-4, REFERENCE, _TR, '--wd 0.0001'),
+    Ref('regda', 'lr_gamma', 1e-4, REFERENCE, _TR, '--lr-gamma 0.0001'),
+    Ref('regda', 'lr_decay', 0.75, REFERENCE, _TR, '--lr-decay 0.75'),
+    Ref('regda', 'source_start', "TLlib's own 70-epoch SGD source pre-training", NOT_IMPLEMENTED, _TR,
+        "ours: the profile's source-only run (Adam); the title says so"),
+    Ref('regda', 'target_weights', 'target visibility weights on the target terms', NOT_IMPLEMENTED, _TR,
+        'ours: none (target labels are never read)'),
     Ref('regda', 'epochs', 30, NOT_IMPLEMENTED, _TS, "--epochs 10 on SURREAL -> Human3.6M; ours: the profile's adapt_epochs"),
     Ref('ccssl', 'gamma', 10.0, REFERENCE, f'{_C}options/train_options.py', '--gamma_ 10.0'),
     Ref('ccssl', 'rounds', 6, REFERENCE, f'{_C}CCSSL.py', 'labels regenerated every 10 epochs of --num-epochs 60'),
@@ -269,11 +277,12 @@ PAPER_BASELINES = [   # RegDA as TLlib runs it, CC-SSL as its authors run it
     Ref('ccssl', 'epoch_fraction', 1.0, REFERENCE, f'{_C}CCSSL.py', 'every target training image each epoch'),
     Ref('ccssl', 'label_batch', None, OUR_CHOICE, _OURS, 'speed only'),
     Ref('ccssl', 'stats_file', None, OUR_CHOICE, _OURS, 'statistics only'),
-    Ref('ccssl', 'optimizer', 'RMSprop, lr 2.5e-4, momentum 0', NOT_IMPLEMENTED, f'{_C}options/train_options.py',
-        "ours: Adam at the profile's lr"),
-    Ref('ccssl', 'temporal', 'consistency with the previous frame', NOT_IMPLEMENTED, _CC,
-        'prediction_check(previous_inp, previous_kpts, lambda_decay=0.9); ours: none'),
-    Ref('ccssl', 'flip', 'flip test (-f)', NOT_IMPLEMENTED, f'{_C}options/train_options.py', 'ours: no flip'),
+    Ref('ccssl', 'optimizer', 'rmsprop', REFERENCE, f'{_C}CCSSL.py', 'CreateModel: RMSprop, momentum 0, weight decay 0, '
+        'constant lr (adjust_learning_rate is never called); lr 2.5e-4 = ccssl_lr at the profile lr 1e-4'),
+    Ref('ccssl', 'temporal', 15 / 256, REFERENCE, _CC, 'the previous label carried by Lucas-Kanade flow, trusted within '
+        '15 px of 256 (ours: zero motion, no optical flow; the title says so)'),
+    Ref('ccssl', 'flip', False, REFERENCE, _CC, "#is_flip is commented out: the released code labels without a flipped view "
+        "(ours defaults to True elsewhere, our choice)"),
     Ref('ccssl', 'epochs', 60, NOT_IMPLEMENTED, f'{_C}options/train_options.py', "ours: the profile's adapt_epochs"),
 ]
 

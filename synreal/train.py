@@ -195,11 +195,15 @@ def _run_context(cfg: RunConfig, method: Method, task, device: torch.device, run
 
 # %% ../nbs/37_train.ipynb #d488fc26
 def _optimiser(ctx: RunContext, n_iters: int, run_dir: Path, progress: bool) -> tuple:
-    """(Adam over the method's parameters, its scheduler, the first epoch to train, the seconds already trained): 0
-    and 0, or the checkpoint's after restoring the model, the optimiser, the scheduler and `ctx.state` from it."""
+    """(The method's own optimiser and scheduler, else Adam over its parameters with the profile's schedule, the first
+    epoch to train, the seconds already trained): 0 and 0, or the checkpoint's after restoring the model, the
+    optimiser, the scheduler and `ctx.state` from it."""
     p = ctx.profile
-    opt = torch.optim.Adam(ctx.method.parameters(ctx), lr=p.lr, weight_decay=p.weight_decay)
-    sched = make_scheduler(opt, p, n_iters)
+    own = ctx.method.optimizer(ctx)   # e.g. CC-SSL's RMSprop at a constant lr
+    if own is not None: opt, sched = own
+    else:
+        opt = torch.optim.Adam(ctx.method.parameters(ctx), lr=p.lr, weight_decay=p.weight_decay)
+        sched = make_scheduler(opt, p, n_iters)
     start, seconds, ckpt_path = 0, 0.0, run_dir / 'checkpoint.pt'
     if ckpt_path.exists():
         ck = torch.load(ckpt_path, map_location=ctx.device, weights_only=True)

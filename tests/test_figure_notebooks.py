@@ -2,6 +2,7 @@
 import json
 import pandas as pd
 from test_reproduce_notebooks import SMOKE, check_provenance, metrics, papermill, read_csv, shared_results, written
+from synreal.methods import get_method
 
 
 def test_figure_b_smoke(tmp_path, shared_results):
@@ -31,7 +32,8 @@ def test_figure_b_uses_finished_runs_only(tmp_path, shared_results):
     papermill('reproduce_figureB.ipynb', tmp_path / 'figB.ipynb', *SMOKE, ('out_dir', out), ('results_dir', shared_results),
               ('n_images', 2), ('methods', '["regda"]'), ('train_missing', 'false'))
     gap = read_csv(out / 'gap_pck_surreal2h36m.csv')
-    assert list(gap.index) == ['RegDA'] and gap.loc['RegDA', 'seeds'] == '0'
+    title = get_method('regda').title
+    assert list(gap.index) == [title] and gap.loc[title, 'seeds'] == '0'
     assert set(gap.drop(columns='seeds').values.ravel()) == {'not yet'}
     assert not (shared_results / 'smoke' / 'surreal2h36m' / 'regda').exists()
 

@@ -79,6 +79,10 @@ class Method:
     def loss(self, ctx: RunContext, idx: list, g: torch.Generator, epoch: int) -> tuple[torch.Tensor, dict]:
         raise NotImplementedError
     def end_epoch(self, ctx: RunContext, epoch: int) -> None: pass
+    def prepare_model(self, model: torch.nn.Module, args: dict) -> None:
+        "Reshape a freshly built model (e.g. another head) so that this method's checkpoints load into it; `args`: the method's."
+    def optimizer(self, ctx: RunContext):
+        "(optimiser, scheduler) of the method's own, or None: the profile's Adam and schedule over `parameters`." 
 
 # %% ../../nbs/30_methods_base.ipynb #f32f74ac
 class Supervised(Method):

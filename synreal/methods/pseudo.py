@@ -13,15 +13,17 @@ import torch.nn.functional as F
 from ..keypoints import KeypointSpec, decode_argmax, heatmap_targets, heatmap_to_input
 from ..data.augment import AugmentConfig, invert_matrices, warp_keypoints
 from ..models.stylenet import StyleNet, stylize, train_stylenet
-from ..models.lifter import Lifter, normalize_pose, train_lifter
+from ..models.lifter import Lifter, anchor_pose, normalize_pose, project, train_lifter
 from ..losses import joints_mse_loss, masked_mse
 from .base import RunContext, TargetEpochs
 
 # %% auto #0
-__all__ = ['STRATEGIES', 'SWITCH_OVERLAPS', 'DEFAULTS', 'pretrain_loss', 'make_teacher', 'ema_update', 'move_keypoints',
-           'pseudo_labels', 'confidence_mask', 'bone_pairs', 'bone_lengths', 'bone_angles', 'KinematicLimits',
-           'kinematic_mask', 'strategy_masks', 'mask_overlap', 'mask_share', 'should_combine', 'correct_labels',
-           'PseudoLabelStats', 'reproject', 'PseudoLabelling']
+__all__ = ['CONSTRAINTS', 'STRATEGIES', 'SWITCH_OVERLAPS', 'SHIFT_COUNTS', 'DEFAULTS', 'LABELS_3D', 'pretrain_loss',
+           'make_teacher', 'ema_update', 'move_keypoints', 'pseudo_labels', 'confidence_mask', 'bone_pairs',
+           'bone_lengths', 'bone_angles', 'KinematicLimits', 'kinematic_mask', 'hinge_axes', 'joint_angles',
+           'KinematicConstraints', 'constraint_residuals', 'joint_residual', 'correct_pose', 'corrected_labels',
+           'strategy_masks', 'mask_overlap', 'mask_share', 'should_combine', 'correct_labels', 'PseudoLabelStats',
+           'reproject', 'PseudoLabelling']
 
 # %% ../../nbs/31_pseudo.ipynb #b1226ecb
 def pretrain_loss(model: nn.Module, net: StyleNet, source: dict, target_images: torch.Tensor, prob: float = 0.5,
@@ -120,6 +122,154 @@ def kinematic_mask(pose: torch.Tensor, limits: KinematicLimits) -> torch.Tensor:
     bad = bad_bone.float() @ bone_inc + bad_pair.float() @ pair_inc
     return bad == 0
 
+# %% ../../nbs/31_pseudo.ipynb #b66dd50d
+def hinge_axes(pose: torch.Tensor, spec: KeypointSpec) -> torch.Tensor:
+    """A unit axis [B, n_pairs, 3] per consecutive bone pair (`bone_pairs`), about which its flexion is measured. Hands:
+    the finger's flexion axis n x (wrist -> the finger's MCP), n the palm normal (wrist -> index MCP x wrist -> little
+    MCP). Bodies: the left-right axis of the hips for the joints of the legs, of the shoulders for the others."""
+    b, pr = torch.tensor(spec.bones), bone_pairs(spec)
+    mid = b[pr[:, 0], 1]                                      # the joint where the two bones meet
+    at = lambda name: pose[..., spec.index(name), :]
+    if spec.name == 'hand21':
+        wrist = at('wrist')
+        n = torch.cross(at('index_mcp') - wrist, at('little_mcp') - wrist, dim=-1)
+        meta = pose[..., 1 + 4 * ((mid - 1) // 4), :] - wrist[..., None, :]   # wrist -> the MCP of the joint's finger
+        ax = torch.cross(n[..., None, :].expand_as(meta), meta, dim=-1)
+    elif spec.name == 'body16':
+        legs = torch.tensor([any(s in spec.names[m] for s in ('hip', 'knee', 'ankle')) for m in mid.tolist()])
+        hips, shoulders = at('l_hip') - at('r_hip'), at('l_shoulder') - at('r_shoulder')
+        ax = torch.where(legs[:, None].to(pose.device), hips[..., None, :], shoulders[..., None, :])
+    else: raise ValueError(f'hinge_axes: no joint frame for skeleton {spec.name!r}')
+    return F.normalize(ax, dim=-1, eps=1e-8)
+
+# %% ../../nbs/31_pseudo.ipynb #9e71ed68
+def joint_angles(pose: torch.Tensor, spec: KeypointSpec, axes: torch.Tensor | None = None) -> dict:
+    """Per consecutive bone pair [B, n_pairs], in degrees: `angle` (between the bones, 0 = straight), `flexion` (signed
+    rotation about the pair's hinge axis, `hinge_axes`, seen in the plane normal to it) and `abduction` (how much more
+    the child bone points along the axis than its parent, i.e. leaves the plane of flexion)."""
+    b, pr = torch.tensor(spec.bones), bone_pairs(spec)
+    v = F.normalize(pose[..., b[:, 1], :] - pose[..., b[:, 0], :], dim=-1, eps=1e-8)
+    u, w = v[..., pr[:, 0], :], v[..., pr[:, 1], :]
+    h = hinge_axes(pose, spec) if axes is None else axes
+    dot = lambda x, y: (x * y).sum(-1)
+    up, wp = u - dot(u, h)[..., None] * h, w - dot(w, h)[..., None] * h
+    deg = torch.rad2deg
+    asin = lambda x: torch.asin(x.clamp(-1 + 1e-6, 1 - 1e-6))
+    return dict(angle=deg(torch.atan2(torch.cross(u, w, dim=-1).norm(dim=-1), dot(u, w))),
+                flexion=deg(torch.atan2(dot(torch.cross(up, wp, dim=-1), h), dot(up, wp))),
+                abduction=deg(asin(dot(w, h)) - asin(dot(u, h))))
+
+# %% ../../nbs/31_pseudo.ipynb #fac8d88e
+class KinematicConstraints(nn.Module):
+    """The 3D branch's constraints, fitted on the source's 3D poses (buffers, so they are checkpointed): bone-length
+    ratios (share of the skeleton's total bone length), joint angle ranges (both bounds), hinge directions, finger planes
+    (the abduction range of each finger joint) and left/right symmetry of bone lengths. A constraint left at its
+    default never binds."""
+    def __init__(self, spec: KeypointSpec, **limits):
+        super().__init__()
+        self.spec, nb, npair = spec, len(spec.bones), len(bone_pairs(spec))
+        fi, bones = spec.flip_index.tolist(), list(spec.bones)
+        mirror = [bones.index((fi[a], fi[c])) if (fi[a], fi[c]) in bones else i for i, (a, c) in enumerate(bones)]
+        default = dict(length_lo=torch.zeros(nb), length_hi=torch.full((nb,), 1e9), angle_lo=torch.zeros(npair),
+                       angle_hi=torch.full((npair,), 180.), hinge=torch.zeros(npair), hinge_tol=torch.tensor(10.),
+                       abduction_lo=torch.full((npair,), -360.), abduction_hi=torch.full((npair,), 360.),
+                       symmetry_bones=torch.tensor([(i, j) for i, j in enumerate(mirror) if j > i], dtype=torch.long).reshape(-1, 2))
+        default['symmetry_hi'] = torch.full((len(default['symmetry_bones']),), 1e9)
+        bad = set(limits) - set(default)
+        if bad: raise ValueError(f'Unknown limit(s) {sorted(bad)}')
+        for k, v in default.items():
+            self.register_buffer(k, torch.as_tensor(limits[k]).to(v.dtype) if k in limits else v)
+
+    @classmethod
+    def fit(cls, poses: torch.Tensor, spec: KeypointSpec, q=(0.01, 0.99), margin: float = 0.1,
+            angle_margin: float = 10., hinge_share: float = 0.95, min_bend: float = 10., planes: bool | None = None):
+        """Limits from 3D poses [N, K, 3]: the `q` percentiles widened by `margin` (relative, lengths and symmetry) and
+        `angle_margin` (degrees); a pair is a hinge when at least `hinge_share` of its bends over `min_bend` degrees
+        go one way; finger planes (abduction ranges) for hands only, unless `planes` says otherwise."""
+        poses = poses.float()
+        ln = bone_lengths(poses, spec); ratio = ln / ln.sum(-1, keepdim=True)
+        ang = joint_angles(poses, spec)
+        qs = lambda x: (x.quantile(q[0], 0), x.quantile(q[1], 0))
+        lim = dict(hinge_tol=torch.tensor(float(angle_margin)))
+        lo, hi = qs(ratio); lim.update(length_lo=lo * (1 - margin), length_hi=hi * (1 + margin))
+        lo, hi = qs(ang['angle']); lim.update(angle_lo=(lo - angle_margin).clamp(min=0), angle_hi=(hi + angle_margin).clamp(max=180))
+        bent = ang['flexion'].abs() > min_bend
+        pos = ((ang['flexion'] > 0) & bent).sum(0) / bent.sum(0).clamp(min=1)
+        lim['hinge'] = (pos >= hinge_share).float() - (pos <= 1 - hinge_share).float() * (bent.sum(0) > 0)
+        if spec.name == 'hand21' if planes is None else planes:
+            lo, hi = qs(ang['abduction']); lim.update(abduction_lo=lo - angle_margin, abduction_hi=hi + angle_margin)
+        out = cls(spec, **lim)
+        if len(out.symmetry_bones):
+            a, b = ratio[:, out.symmetry_bones[:, 0]], ratio[:, out.symmetry_bones[:, 1]]
+            out.symmetry_hi.copy_(((a - b).abs() / ((a + b) / 2)).quantile(q[1], 0) + margin)
+        return out
+
+# %% ../../nbs/31_pseudo.ipynb #ad92bc3a
+CONSTRAINTS = ('length', 'angle', 'hinge', 'plane', 'symmetry')
+
+def constraint_residuals(pose: torch.Tensor, cons: KinematicConstraints, frozen: bool = False) -> dict:
+    """How far a 3D pose [B, K, 3] lies outside each constraint (0 inside), per item: `length` [B, n_bones] (relative
+    excess of the bone-length ratio over its bound), `angle`, `hinge` (a bend against the hinge's sense, beyond
+    `hinge_tol`), `plane` [B, n_pairs] (radians), `symmetry` [B, n_sym] (relative left/right difference over its bound).
+    `frozen`: the reference frame (hinge axes, total length) is held fixed, so a residual moves only its own joints."""
+    spec, rad = cons.spec, math.pi / 180
+    ln = bone_lengths(pose, spec); total = ln.sum(-1, keepdim=True).clamp(min=1e-8)
+    axes = hinge_axes(pose, spec)
+    if frozen: total, axes = total.detach(), axes.detach()
+    ratio, ang = ln / total, joint_angles(pose, spec, axes)
+    outside = lambda x, lo, hi: F.relu(lo - x) + F.relu(x - hi)
+    a, b = ratio[..., cons.symmetry_bones[:, 0]], ratio[..., cons.symmetry_bones[:, 1]]
+    return dict(length=F.relu(cons.length_lo - ratio) / cons.length_lo.clamp(min=1e-6) +
+                       F.relu(ratio - cons.length_hi) / cons.length_hi,
+                angle=outside(ang['angle'], cons.angle_lo, cons.angle_hi) * rad,
+                hinge=F.relu(-cons.hinge * ang['flexion'] - cons.hinge_tol) * cons.hinge.abs() * rad,
+                plane=outside(ang['abduction'], cons.abduction_lo, cons.abduction_hi) * rad,
+                symmetry=F.relu((a - b).abs() / ((a + b) / 2).clamp(min=1e-8) - cons.symmetry_hi))
+
+# %% ../../nbs/31_pseudo.ipynb #d55b65e6
+def joint_residual(residuals: dict, cons: KinematicConstraints) -> torch.Tensor:
+    """[B, K]: each joint's largest residual (`constraint_residuals`) over the constraints it takes part in (a bone: its
+    two ends; an angle, hinge or plane: the three joints of its bone pair; a symmetry: the ends of both bones)."""
+    spec = cons.spec
+    b, pr, sb = torch.tensor(spec.bones), bone_pairs(spec), cons.symmetry_bones.cpu()
+    bone = F.one_hot(b, spec.num_keypoints).amax(1)                  # [n_bones, K]
+    pair = bone[pr[:, 0]] | bone[pr[:, 1]]                           # [n_pairs, K]
+    inc = dict(length=bone, angle=pair, hinge=pair, plane=pair, symmetry=bone[sb[:, 0]] | bone[sb[:, 1]])
+    r0 = residuals['length']
+    out = r0.new_zeros(r0.shape[:-1] + (spec.num_keypoints,))
+    for name, r in residuals.items():
+        if r.shape[-1]: out = torch.maximum(out, (r[..., :, None] * inc[name].to(r)).amax(-2))
+    return out
+
+# %% ../../nbs/31_pseudo.ipynb #cf5517bd
+def correct_pose(pose: torch.Tensor, cons: KinematicConstraints, steps: int = 10, gamma: float = 1.5,
+                 max_step: float = 0.25) -> torch.Tensor:
+    """The pose [B, K, 3] moved towards the feasible set: `steps` Polyak steps of gradient descent on E = the sum of the
+    squared residuals (step gamma E / |grad E|^2 per pose, at most `max_step` per joint; gamma 1 halves a single linear
+    residual per step, 1.5 quarters it), the reference frame frozen in each step. A pose within every constraint has E = 0 and stays
+    where it is, and so does every joint of a pose that no violated constraint involves."""
+    x = pose.detach().clone()
+    for _ in range(steps):
+        with torch.enable_grad():
+            x.requires_grad_(True)
+            e = sum(r.square().sum(-1) for r in constraint_residuals(x, cons, frozen=True).values())   # [B]
+            g, = torch.autograd.grad(e.sum(), x)
+        d = (gamma * e / g.flatten(1).square().sum(-1).clamp(min=1e-12))[:, None, None] * g
+        d = d * (max_step / d.norm(dim=-1, keepdim=True).clamp(min=max_step))
+        x = (x - d).detach()
+    return torch.where(torch.isfinite(x).all(-1).all(-1)[:, None, None], x, pose)
+
+# %% ../../nbs/31_pseudo.ipynb #e666f936
+def corrected_labels(pose3d: torch.Tensor, kp2d: torch.Tensor, cons: KinematicConstraints, tol: float = 0.1,
+                     steps: int = 10, gamma: float = 1.5, root: int = 9) -> dict:
+    """The 3D pseudo-label from a lifted pose [B, K, 3] and the 2D keypoints [B, K, 2] it was lifted from: the pose
+    anchored to them (`anchor_pose`), corrected by the constraints (`correct_pose`) and projected by the same camera
+    (`keypoints`); `residual` [B, K] (`joint_residual` of the uncorrected pose) and `mask` = M3D = residual <= `tol`."""
+    pose, scale, offset = anchor_pose(pose3d, kp2d, root)
+    residual = joint_residual(constraint_residuals(pose, cons), cons)
+    return dict(keypoints=project(correct_pose(pose, cons, steps, gamma), scale, offset), residual=residual,
+                mask=residual <= tol)
+
 # %% ../../nbs/31_pseudo.ipynb #50c866ae
 STRATEGIES = ('m2d', 'm3d', 'union', 'independent', 'integrated', 'intersection', 'integrated_intersection')
 
@@ -149,7 +299,7 @@ def mask_share(a: torch.Tensor, b: torch.Tensor) -> float | None:
 # %% ../../nbs/31_pseudo.ipynb #f7c731e6
 SWITCH_OVERLAPS = ('overlap_m2d', 'overlap_iou')
 
-def should_combine(strategy: str, row: dict, switch_on: str = 'overlap_m2d', threshold: float = 0.6) -> bool:
+def should_combine(strategy: str, row: dict, switch_on: str = 'overlap_m2d', threshold: float = 0.7) -> bool:
     "Whether an `integrated*` strategy switches to its combined mask after the epoch whose statistics are `row`."
     if switch_on not in SWITCH_OVERLAPS: raise ValueError(f"switch_on must be one of {SWITCH_OVERLAPS}, not {switch_on!r}.")
     if not strategy.startswith('integrated'): return False
@@ -160,13 +310,36 @@ def correct_labels(pred_cache: torch.Tensor, gt_cache: torch.Tensor, cache_size:
     "Whether keypoints [B, K, 2] (cache px) lie within `thr` x `cache_size` of the ground truth."
     return (pred_cache - gt_cache).norm(dim=-1) < thr * cache_size
 
+# %% ../../nbs/31_pseudo.ipynb #3dff8e1a
+# what `PseudoLabelStats` checkpoints besides its counters
+_STATS_KEEP = ('ever_joint', 'ever_pose', 'prev_wrong', 'prev_seen', 'wrong', 'seen', 'epochs_done', 'iteration', 'combined')
+SHIFT_COUNTS = ('shift_labels', 'shift_moved', 'shift_sum', 'shift_moved_sum', 'shift_m3d', 'shift_m3d_moved',
+                'moved_visible', 'moved_ok2', 'moved_ok3')
+
+def _count_shift(c: dict, shift, m3d, visible, ok2, ok3, moved_px: float) -> None:
+    """Add a batch's distances [B, K] (cache px) between the 3D and the 2D labels to the counters `c` (`SHIFT_COUNTS`);
+    a 3D label 'moves' when it lies over `moved_px` from the 2D label."""
+    moved = shift > moved_px; mv = moved & visible
+    c['shift_labels'] += shift.numel(); c['shift_moved'] += int(moved.sum())
+    c['shift_sum'] += float(shift.sum()); c['shift_moved_sum'] += float(shift[moved].sum())
+    if m3d is not None: c['shift_m3d'] += int(m3d.sum()); c['shift_m3d_moved'] += int((m3d & moved).sum())
+    c['moved_visible'] += int(mv.sum()); c['moved_ok2'] += int((mv & ok2).sum()); c['moved_ok3'] += int((mv & ok3).sum())
+
+def _shift_row(c: dict) -> dict:
+    "The epoch's statistics of how often and how far (cache px) the 3D label lies from the 2D label."
+    r = lambda a, b: c[a] / c[b] if c[b] else None
+    return dict(label3d_moved_share=r('shift_moved', 'shift_labels'), label3d_moved_share_m3d=r('shift_m3d_moved', 'shift_m3d'),
+                label3d_shift_mean_px=r('shift_sum', 'shift_labels'),
+                label3d_shift_moved_mean_px=r('shift_moved_sum', 'shift_moved'),
+                label3d_moved_correct_2d=r('moved_ok2', 'moved_visible'), label3d_moved_correct_3d=r('moved_ok3', 'moved_visible'))
+
 # %% ../../nbs/31_pseudo.ipynb #662ab14a
 class PseudoLabelStats:
     """Each epoch's pseudo-label statistics over a training split of `n` images with `k` joints; `visible` [n, k]: its
-    visible joints; `pose_pck`: the share of an image's visible joints that a correct pose label gets right."""
-    def __init__(self, n: int, k: int, visible: torch.Tensor | None = None, pose_pck: float = 1.0):
+    visible joints; `pose_pck`: the share of visible joints a correct pose gets right; `moved_px`: see `_count_shift`."""
+    def __init__(self, n: int, k: int, visible: torch.Tensor | None = None, pose_pck: float = 1.0, moved_px: float = 1.0):
         self.visible = torch.ones(n, k, dtype=torch.bool) if visible is None else visible.cpu() > 0
-        self.pose_pck = pose_pck
+        self.pose_pck, self.moved_px = pose_pck, moved_px
         self.ever_joint = torch.zeros(n, k, dtype=torch.bool)    # (image, joint): a selected correct label so far
         self.ever_pose = torch.zeros(n, dtype=torch.bool)        # image: a used pose label, correct as a pose, so far
         self.prev_wrong, self.prev_seen = torch.zeros(n, k, dtype=torch.bool), torch.zeros(n, dtype=torch.bool)
@@ -176,10 +349,10 @@ class PseudoLabelStats:
     def _reset(self):
         self.wrong, self.seen = torch.zeros_like(self.prev_wrong), torch.zeros_like(self.prev_seen)
         self.c = dict.fromkeys(('selected', 'correct', 'labels', 'labels_correct', 'inter', 'union', 'm2d', 'm3d',
-                                'images', 'images_correct'), 0)
+                                'images', 'images_correct') + SHIFT_COUNTS, 0)
 
-    def update(self, index, correct, selected, visible, m2d=None, m3d=None):
-        "One batch: `index` [B] image indices; `correct`, `selected`, `visible`, masks [B, K]."
+    def update(self, index, correct, selected, visible, m2d=None, m3d=None, shift=None, ok2=None, ok3=None):
+        "One batch: `index` [B]; `correct`, `selected`, `visible`, masks, `shift` (3D - 2D label, px), `ok2`/`ok3` [B, K]."
         index = torch.as_tensor(index).cpu(); correct, selected, visible = correct.cpu(), selected.cpu(), visible.cpu() > 0
         sel, c = selected & visible, self.c
         c['selected'] += int(sel.sum()); c['correct'] += int((sel & correct).sum())
@@ -193,6 +366,7 @@ class PseudoLabelStats:
         c['images'] += int(used.sum()); c['images_correct'] += int(pose_ok.sum())
         self.ever_joint[index] |= sel & correct; self.ever_pose[index] |= pose_ok
         self.wrong[index] = sel & ~correct; self.seen[index] = True
+        if shift is not None: _count_shift(c, shift.cpu(), m3d, visible, ok2.cpu(), ok3.cpu(), self.moved_px)
 
     def finish_epoch(self) -> dict:
         "The epoch's statistics (see above); starts the next epoch."
@@ -209,15 +383,14 @@ class PseudoLabelStats:
                    coverage_any_joint=self.ever_joint.any(1).float().mean().item(),
                    wrong_coincidence=ratio(int((w0 & w1).sum()), int((w0 | w1).sum())) if self.epochs_done else None,
                    n_images_both=int(both.sum()), n_labels_both=int(self.visible[both].sum()),
-                   n_wrong_prev_both=int(w0.sum()), n_wrong_both=int(w1.sum()), **{f'n_{k}': v for k, v in c.items()})
+                   n_wrong_prev_both=int(w0.sum()), n_wrong_both=int(w1.sum()), **_shift_row(c),
+                   **{f'n_{k}': v for k, v in c.items()})
         self.prev_wrong, self.prev_seen = self.wrong.clone(), self.seen.clone()
-        self.epochs_done += 1; self.iteration = 0
-        self._reset()
+        self.epochs_done += 1; self.iteration = 0; self._reset()
         return out
 
     def state_dict(self) -> dict:
-        keep = ('ever_joint', 'ever_pose', 'prev_wrong', 'prev_seen', 'wrong', 'seen', 'epochs_done', 'iteration', 'combined')
-        return {**{k: getattr(self, k) for k in keep}, 'c': dict(self.c)}
+        return {**{k: getattr(self, k) for k in _STATS_KEEP}, 'c': dict(self.c)}
     def load_state_dict(self, d: dict):
         for k, v in d.items(): setattr(self, k, v.clone() if torch.is_tensor(v) else (dict(v) if k == 'c' else v))
 
@@ -240,7 +413,11 @@ DEFAULTS = dict(
     s2t_freq=0.5, t2s_freq=0.5, alpha=(0.0, 1.0),
     stylenet='pixel', stylenet_width=32, stylenet_iters=300, vgg_path=None,
     lifter_width=256, lifter_iters=1000, limit_quantiles=(0.01, 0.99), limit_margin=0.1, angle_margin=10.0,
-    switch_on='overlap_m2d', overlap_switch=0.6,    # ours' switch: the overlap it reads and its threshold (our choice)
+    label_3d='corrected',                     # the 3D label: corrected lifted pose, or 'reproject' (the earlier check only)
+    hinge_share=0.95, min_bend=10.0,          # a hinge: >= 95% of the source's bends over 10 degrees go one way
+    m3d_tol=None, m3d_quantile=0.9,           # M3D: residual <= m3d_tol; None: the residuals' 0.9 quantile on the source
+    correct_steps=10, correct_gamma=1.5,      # the correction's descent (our choice)
+    switch_on='overlap_m2d', overlap_switch=0.7,    # ours' switch: the overlap it reads and its threshold (our choice)
     pose_pck=1.0,                             # statistics only: a pose label is correct when right at this share of joints
     stats_file='pseudo_stats.jsonl',
     epoch_fraction=0.5,                       # share of the target training split per epoch (cpu cost, see below)
@@ -256,29 +433,47 @@ def _stylenet(ctx: RunContext, a: dict, g: torch.Generator) -> StyleNet:
         train_stylenet(net, imgs, a['stylenet_iters'], generator=g)
     return net.requires_grad_(False)
 
+# %% ../../nbs/31_pseudo.ipynb #be26e2a4
+LABELS_3D = ('corrected', 'reproject')
+
 def _fit_3d(ctx: RunContext, a: dict, g: torch.Generator) -> tuple:
-    "The 3D branch: a lifter trained on the source's 2D/3D labels, and kinematic limits fitted on its 3D poses."
+    """The 3D branch: a lifter trained with its L1 3D loss on the source's 2D/3D labels, and the constraints fitted on
+    the source's 3D poses (`KinematicConstraints` with M3D's tolerance `m3d_tol`; `KinematicLimits` for `'reproject'`)."""
     src, spec = ctx.data['source_train'], ctx.task.spec
     if src.keypoints3d is None: raise ValueError('3D pseudo-labels need 3D labels on the source split.')
     with torch.random.fork_rng(devices=[]):   # its initialisation leaves the run's random numbers as without the branch
         lifter = Lifter(spec.num_keypoints, a['lifter_width'])
     lifter = lifter.to(ctx.device)
     train_lifter(lifter, src.keypoints, src.keypoints3d, a['lifter_iters'], generator=g)
-    limits = KinematicLimits.fit(src.keypoints3d, spec, a['limit_quantiles'], a['limit_margin'], a['angle_margin'])
-    return lifter.requires_grad_(False).eval(), limits.to(ctx.device)
+    fit = (a['limit_quantiles'], a['limit_margin'], a['angle_margin'])
+    lifter = lifter.requires_grad_(False).eval()
+    if a['label_3d'] == 'reproject': return lifter, KinematicLimits.fit(src.keypoints3d, spec, *fit).to(ctx.device)
+    limits = KinematicConstraints.fit(src.keypoints3d, spec, *fit, a['hinge_share'], a['min_bend']).to(ctx.device)
+    tol = a['m3d_tol']
+    if tol is None:   # calibrated: the residual the lifter leaves on most of the source's true 2D keypoints
+        kp = src.keypoints[:2048].to(ctx.device)
+        with torch.no_grad(): r = corrected_labels(lifter(kp), kp, limits, steps=0, root=lifter.root)['residual']
+        tol = r.quantile(a['m3d_quantile']).item()
+    limits.register_buffer('m3d_tol', torch.tensor(float(tol), device=ctx.device))
+    return lifter, limits
 
-def _labels_3d(ctx: RunContext, pl: dict, m_stu, heatmap_size: int) -> dict:
-    """The 3D branch's output for a batch: `mask` (M3D [B, K]), and its label for the predictor, in the student's view
-    (`heatmap`, `weight`) and in cache px (`cache`): the teacher's keypoints lifted, checked against the kinematic
-    limits, projected back (`reproject`). A 3D branch with its own 3D output returns the same keys."""
-    p, lifter = ctx.profile, ctx.state['lifter']
+def _labels_3d(ctx: RunContext, a: dict, pl: dict, m_stu, heatmap_size: int) -> dict:
+    """The 3D branch's output for a batch: `mask` (M3D [B, K]) and its label for the predictor, in the student's view
+    (`heatmap`, `weight`) and in cache px (`cache`): the teacher's keypoints lifted, corrected by the constraints and
+    projected (`corrected_labels`), or with `label_3d='reproject'` checked and projected back (`reproject`)."""
+    p, lifter, limits = ctx.profile, ctx.state['lifter'], ctx.state['limits']
     with torch.no_grad(): pose_t = lifter(pl['cache'])
-    m3d = kinematic_mask(pose_t, ctx.state['limits'])
-    cache = reproject(pose_t, pl['cache'], lifter.root)
+    if a['label_3d'] == 'reproject':
+        m3d, cache = kinematic_mask(pose_t, limits), reproject(pose_t, pl['cache'], lifter.root)
+    else:
+        out = corrected_labels(pose_t, pl['cache'], limits, limits.m3d_tol.item(), a['correct_steps'], a['correct_gamma'],
+                               lifter.root)
+        m3d, cache = out['mask'], out['keypoints']
     hm, w = heatmap_targets(warp_keypoints(cache, m_stu), torch.ones_like(m3d, dtype=cache.dtype), p.input_size,
                             heatmap_size, p.sigma)
     return dict(mask=m3d, heatmap=hm, weight=w, cache=cache)
 
+# %% ../../nbs/31_pseudo.ipynb #76a37c9b
 def _label_loss(h_stu: torch.Tensor, label: dict | None, mask) -> torch.Tensor:
     "The masked heatmap loss of one pseudo-label; 0 when the strategy does not train it (`mask` None)."
     if mask is None: return torch.zeros((), device=h_stu.device)
@@ -298,7 +493,8 @@ def _record_labels(ctx: RunContext, idx, pl: dict, l3: dict | None, mask2, mask3
     ok2 = correct_labels(pl['cache'].cpu(), gt, tgt.cache_size)
     ok3 = ok2 if l3 is None else correct_labels(l3['cache'].cpu(), gt, tgt.cache_size)
     s2, s3 = (torch.zeros_like(ok2) if m is None else m.cpu() for m in (mask2, mask3))
-    st.update(i, torch.where(s2 | s3, (~s2 | ok2) & (~s3 | ok3), ok2), s2 | s3, tgt.visible[i], m2d, m3d)
+    shift = None if l3 is None else (l3['cache'] - pl['cache']).norm(dim=-1)
+    st.update(i, torch.where(s2 | s3, (~s2 | ok2) & (~s3 | ok3), ok2), s2 | s3, tgt.visible[i], m2d, m3d, shift, ok2, ok3)
     st.iteration += 1
 
 # %% ../../nbs/31_pseudo.ipynb #21c2d30d
@@ -315,6 +511,7 @@ class PseudoLabelling(TargetEpochs):
         a, spec, tgt = ctx.args(), ctx.task.spec, ctx.data['target_train']
         strategy_masks(a['strategy'], torch.ones(1, dtype=torch.bool), torch.ones(1, dtype=torch.bool) if a['use_3d'] else None)
         should_combine(a['strategy'], {}, a['switch_on'])          # refuses an unknown strategy or overlap before training
+        if a['label_3d'] not in LABELS_3D: raise ValueError(f"label_3d must be one of {LABELS_3D}, not {a['label_3d']!r}.")
         g = torch.Generator().manual_seed(ctx.cfg.seed)
         ctx.state['teacher'] = make_teacher(ctx.model)
         ctx.state['stylenet'] = _stylenet(ctx, a, g)
@@ -338,7 +535,7 @@ class PseudoLabelling(TargetEpochs):
         pl = pseudo_labels(h_tea, m_tea, m_stu, p.input_size, p.sigma)
         m2d = confidence_mask(pl['confidence'], a['mask_ratio'], a['conf_threshold'])
         h_stu = model(x_stu)
-        l3 = _labels_3d(ctx, pl, m_stu, h_stu.shape[-1]) if a['use_3d'] else None
+        l3 = _labels_3d(ctx, a, pl, m_stu, h_stu.shape[-1]) if a['use_3d'] else None
         m3d = None if l3 is None else l3['mask']
         mask2, mask3 = strategy_masks(a['strategy'], m2d, m3d, st.combined)
         loss_2d, loss_3d = _label_loss(h_stu, pl, mask2), _label_loss(h_stu, l3, mask3)

@@ -182,12 +182,16 @@ class RegDA(TargetEpochs):
         k, width = ctx.task.spec.num_keypoints, ctx.model.final.in_channels
         with torch.random.fork_rng(devices=[]):     # seeded heads without moving the global generator
             torch.manual_seed(ctx.cfg.seed)
-            if a['fresh_head']: fresh_main_head(ctx.model, k, a['head_layers'])
+            self.prepare_model(ctx.model, a)
             head_adv = _placed(RegDAHead(width, k, a['head_layers']), ctx.model)
         ctx.state['head_adv'], ctx.state['iteration'] = head_adv, Counter()
         opts = regda_optimisers(ctx.model, head_adv, a['lr_f'], a['lr_head'], a['momentum'], a['weight_decay'])
         ctx.state.update({f'optimizer_{n}': o for n, o in opts.items()})
         ctx.parts['idle'] = nn.Parameter(torch.zeros(0, device=ctx.device))   # all the run's own optimiser holds
+
+    def prepare_model(self, model, args):
+        "TLlib's fresh main head in place of the pretrained 1x1 one (`fresh_head`)."
+        if args['fresh_head']: fresh_main_head(model, model.final.out_channels, args['head_layers'])
 
     def parameters(self, ctx): return [ctx.parts['idle']]
 

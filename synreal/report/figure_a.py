@@ -13,7 +13,7 @@ from ..config import RunConfig
 from ..data.augment import invert_matrices, warp_keypoints
 from ..embedded.bodies import object_occluded_joints
 from ..keypoints import FINGER_COLOURS, SIDE_COLOURS, decode_argmax, draw_skeleton, heatmap_to_input
-from ..methods import canonical_method
+from ..methods import canonical_method, get_method
 from ..tasks import get_task
 from ..train import build_model, pick_device
 
@@ -90,7 +90,8 @@ def predict(cfg: RunConfig, ds, idx, results_dir='results') -> torch.Tensor:
     "Keypoints [n, K, 2] in cache px that the final model of run `cfg` predicts on images `idx` of `ds`."
     cfg = replace(cfg, method=canonical_method(cfg.method))
     p = cfg.profile; dev = pick_device(p.device)
-    model = build_model(cfg.task, p).to(dev)
+    model, method = build_model(cfg.task, p), get_method(cfg.method)
+    method.prepare_model(model, cfg.method_args_full(method.defaults)); model = model.to(dev)
     ck = torch.load(cfg.run_dir(results_dir) / 'checkpoint.pt', map_location=dev, weights_only=False)
     model.load_state_dict(ck['model']); model.eval()
     b = ds.batch(idx, p.input_size, model.heatmap_size(p.input_size), device=dev)

@@ -19,6 +19,7 @@ from ..data.dataset import KeypointDataset
 from ..data.formats import LOADERS
 from ..keypoints import draw_skeleton
 from .figures import spread
+from ..methods import get_method
 from ..tasks import get_task
 from ..train import build_model, evaluate
 
@@ -75,7 +76,8 @@ def labelled(samples: list[dict], keypoints) -> list[dict]:
 @torch.no_grad()
 def checkpoint_pck(cfg: RunConfig, datasets: dict, results_dir='results') -> dict:
     "PCK@0.05 (TLlib) of run `cfg`'s checkpoint on each of `datasets`."
-    model = build_model(cfg.task, cfg.profile)
+    model, method = build_model(cfg.task, cfg.profile), get_method(cfg.method)
+    method.prepare_model(model, cfg.method_args_full(method.defaults))   # e.g. RegDA's fresh head
     ck = torch.load(cfg.run_dir(results_dir) / 'checkpoint.pt', map_location='cpu', weights_only=False)
     model.load_state_dict(ck['model'])
     spec = get_task(cfg.task).spec
