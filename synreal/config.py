@@ -199,13 +199,13 @@ PAPER_UNIFRAME = [
     Ref(_UNI, 'stylenet_width', None, OUR_CHOICE, _OURS, "our StyleNets' option"),
     Ref(_UNI, 'stylenet_iters', None, OUR_CHOICE, _OURS, "our StyleNets' option"),
     Ref(_UNI, 'vgg_path', None, OUR_CHOICE, _OURS, "our StyleNets' option"),
-    Ref(_UNI, 'occlude_rate', 0.5, NOT_IMPLEMENTED, _UR, '--occlude-rate 0.5; ours: no adaptive occlusion'),
-    Ref(_UNI, 'occlude_thresh', 0.9, NOT_IMPLEMENTED, _UR, '--occlude-thresh 0.9; ours: no adaptive occlusion'),
-    Ref(_UNI, 'occlude_size', 10, NOT_IMPLEMENTED, _UT, '--occlude-size 10; ours: no adaptive occlusion'),
+    Ref(_UNI, 'occlude_rate', 0.5, REFERENCE, _UR, '--occlude-rate 0.5 (train(): "adaptively occlude keypoints")'),
+    Ref(_UNI, 'occlude_thresh', 0.9, REFERENCE, _UR, '--occlude-thresh 0.9: teacher maxima >= 0.9 may be occluded'),
+    Ref(_UNI, 'occlude_size', 10, REFERENCE, _UT, '--occlude-size 10 (default): half-width in px of the 256-px input; '
+        'ours scales it to input_size, pasted in the student view rather than the un-augmented frame'),
     Ref(_UNI, 'stylised_pretraining', True, NOT_IMPLEMENTED, _UT, 'pretrain() stylises source images (s2t) in the '
         '40 pre-training epochs; ours: the source-only run is not stylised'),
-    Ref(_UNI, 'evaluate', 'teacher', NOT_IMPLEMENTED, _UT, 'validate(..., teacher, ...) after pre-training; '
-        'ours: the student is evaluated'),
+    Ref(_UNI, 'evaluate', 'teacher', REFERENCE, _UT, 'validate(val_target_loader, teacher, ...) after pre-training'),
     Ref(_UNI, 'epoch_fraction', 1.0, REFERENCE, _UT, 'a ForeverDataIterator over the whole target training split'),
     *(Ref(_UNI, a, None, OUR_CHOICE, _OURS, 'defines the method (Table B row)') for a in ('strategy', 'use_3d')),
     *(Ref(_UNI, a, None, OUR_CHOICE, _OURS, '3D pseudo-labels: the supplement gives no value')

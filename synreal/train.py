@@ -266,12 +266,13 @@ def _save_epoch(ctx: RunContext, opt, sched, epoch: int, losses: dict, run_dir: 
 
 # %% ../nbs/37_train.ipynb #e8846454
 def _final_metrics(ctx: RunContext, config: dict, run_dir: Path, t0: float) -> dict:
-    "PCK of the trained model on both test splits, with the run's config and setting; rank 0 writes `metrics.json`."
+    "PCK of the method's `eval_model` on both test splits, with the run's config and setting; rank 0 writes `metrics.json`."
     rank, world = dist_info(); p = ctx.profile
     metrics = {'config': config, 'train_seconds': round(time.time() - t0, 1),
                'device': str(ctx.device), 'processes': world, 'torch': torch.__version__}
+    model = ctx.method.eval_model(ctx)   # the trained model, or e.g. UniFrame's teacher
     for split in ('source_test', 'target_test'):
-        metrics[split] = evaluate(ctx.model, ctx.data[split], ctx.task.spec, p.input_size, p.eval_batch_size, ctx.device)
+        metrics[split] = evaluate(model, ctx.data[split], ctx.task.spec, p.input_size, p.eval_batch_size, ctx.device)
     if rank == 0: write_json(run_dir / 'metrics.json', metrics)
     barrier()
     return metrics

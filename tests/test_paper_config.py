@@ -69,8 +69,8 @@ def test_run_overrides_win_and_unknown_arguments_stay_an_error():
     cfg = RunConfig('rhd2h3d', 'baseline', 0, paper, method_args={'ema_decay': 0.9})
     d = METHODS['baseline'].defaults
     assert cfg.method_args_full(d)['ema_decay'] == 0.9 and cfg.method_args_source(d)['ema_decay'] == 'run override'
-    with pytest.raises(ValueError, match='occlude_rate'):   # a not-implemented reference value cannot be set either
-        RunConfig('rhd2h3d', 'baseline', 0, paper, method_args={'occlude_rate': 0.5}).method_args_full(d)
+    with pytest.raises(ValueError, match='stylised_pretraining'):   # a not-implemented reference value cannot be set either
+        RunConfig('rhd2h3d', 'baseline', 0, paper, method_args={'stylised_pretraining': True}).method_args_full(d)
 
 
 @pytest.mark.parametrize('profile', [p for p in PROFILES if p != 'paper'])

@@ -79,6 +79,9 @@ class Method:
     def loss(self, ctx: RunContext, idx: list, g: torch.Generator, epoch: int) -> tuple[torch.Tensor, dict]:
         raise NotImplementedError
     def end_epoch(self, ctx: RunContext, epoch: int) -> None: pass
+    def eval_model(self, ctx: RunContext) -> torch.nn.Module:
+        "The model whose PCK the run reports, asked once after the last epoch: the trained model (a mean teacher's may differ)."
+        return ctx.model
     def prepare_model(self, model: torch.nn.Module, args: dict) -> None:
         "Reshape a freshly built model (e.g. another head) so that this method's checkpoints load into it; `args`: the method's."
     def optimizer(self, ctx: RunContext):

@@ -19,11 +19,11 @@ from .base import RunContext, TargetEpochs
 
 # %% auto #0
 __all__ = ['CONSTRAINTS', 'STRATEGIES', 'SWITCH_OVERLAPS', 'SHIFT_COUNTS', 'DEFAULTS', 'LABELS_3D', 'pretrain_loss',
-           'make_teacher', 'ema_update', 'move_keypoints', 'pseudo_labels', 'confidence_mask', 'bone_pairs',
-           'bone_lengths', 'bone_angles', 'KinematicLimits', 'kinematic_mask', 'hinge_axes', 'joint_angles',
-           'KinematicConstraints', 'constraint_residuals', 'joint_residual', 'correct_pose', 'corrected_labels',
-           'strategy_masks', 'mask_overlap', 'mask_share', 'should_combine', 'correct_labels', 'PseudoLabelStats',
-           'reproject', 'PseudoLabelling']
+           'make_teacher', 'ema_update', 'move_keypoints', 'pseudo_labels', 'confidence_mask', 'occlude_keypoints',
+           'bone_pairs', 'bone_lengths', 'bone_angles', 'KinematicLimits', 'kinematic_mask', 'hinge_axes',
+           'joint_angles', 'KinematicConstraints', 'constraint_residuals', 'joint_residual', 'correct_pose',
+           'corrected_labels', 'strategy_masks', 'mask_overlap', 'mask_share', 'should_combine', 'correct_labels',
+           'PseudoLabelStats', 'reproject', 'PseudoLabelling']
 
 # %% ../../nbs/31_pseudo.ipynb #b1226ecb
 def pretrain_loss(model: nn.Module, net: StyleNet, source: dict, target_images: torch.Tensor, prob: float = 0.5,
@@ -67,6 +67,29 @@ def confidence_mask(conf: torch.Tensor, ratio: float | None = 0.5, threshold: fl
     k = int(math.floor(ratio * conf.numel()))
     if k < 1: return torch.ones_like(conf, dtype=torch.bool)
     return conf > conf.flatten().kthvalue(k).values
+
+# %% ../../nbs/31_pseudo.ipynb #cd601e7b
+def occlude_keypoints(images: torch.Tensor, keypoints: torch.Tensor, confidence: torch.Tensor, rate: float = 0.5,
+                      threshold: float = 0.9, size: float = 10., generator: torch.Generator | None = None) -> tuple:
+    """UniFrame's adaptive occlusion. In each image with a keypoint of `confidence` >= `threshold`, with probability
+    `rate`, one such keypoint drawn uniformly is covered by the square of half-width `size` px around it (rows and
+    columns [p - size, p + size), rounded, clipped at the border), filled with a square of the same size copied from
+    a random place of the same image. `images` [B, C, S, S]; `keypoints` [B, K, 2] (x, y) in their px; `confidence`
+    [B, K]. Returns the occluded images (`images` is not changed) and which images got a square [B]."""
+    out, S = images.clone(), images.shape[-1]
+    ok = (confidence >= threshold).cpu()
+    picked = ok.any(1) & (torch.rand(len(images), generator=generator) < rate)
+    done = torch.zeros(len(images), dtype=torch.bool)
+    span = lambda v: (min(S, max(0, math.floor(v - size + 0.5))), min(S, max(0, math.floor(v + size + 0.5))))
+    for b in picked.nonzero().flatten().tolist():
+        cand = ok[b].nonzero().flatten()
+        k = cand[torch.randint(len(cand), (1,), generator=generator)].item()
+        (c0, c1), (r0, r1) = (span(v) for v in keypoints[b, k].tolist())
+        if r1 <= r0 or c1 <= c0: continue          # the keypoint lies off this view: nothing to cover
+        sr, sc = (torch.randint(S - n + 1, (1,), generator=generator).item() for n in (r1 - r0, c1 - c0))
+        out[b, :, r0:r1, c0:c1] = images[b, :, sr:sr + r1 - r0, sc:sc + c1 - c0]
+        done[b] = True
+    return out, done
 
 # %% ../../nbs/31_pseudo.ipynb #ca11c470
 def bone_pairs(spec: KeypointSpec) -> torch.Tensor:
@@ -411,6 +434,9 @@ DEFAULTS = dict(
     ema_decay=0.99,                           # UniFrame 0.999 at 500 it/epoch; scaled for ~60 it/epoch
     teacher_augment='weak', weak_rotation=30.0,
     s2t_freq=0.5, t2s_freq=0.5, alpha=(0.0, 1.0),
+    occlude_rate=0.5, occlude_thresh=0.9,     # UniFrame's adaptive occlusion of the student's view; rate 0: off
+    occlude_size=10,                          # its half-width: px at UniFrame's 256-px input, scaled to input_size
+    evaluate='teacher',                       # the model the run reports: UniFrame's teacher (EMA), or 'student'
     stylenet='pixel', stylenet_width=32, stylenet_iters=300, vgg_path=None,
     lifter_width=256, lifter_iters=1000, limit_quantiles=(0.01, 0.99), limit_margin=0.1, angle_margin=10.0,
     label_3d='corrected',                     # the 3D label: corrected lifted pose, or 'reproject' (the earlier check only)
@@ -479,6 +505,31 @@ def _label_loss(h_stu: torch.Tensor, label: dict | None, mask) -> torch.Tensor:
     if mask is None: return torch.zeros((), device=h_stu.device)
     return masked_mse(h_stu, label['heatmap'], mask.float() * label['weight'])
 
+def _check_args(a: dict) -> None:
+    "Refuse an unknown strategy, overlap, 3D label or evaluated model before training."
+    strategy_masks(a['strategy'], torch.ones(1, dtype=torch.bool), torch.ones(1, dtype=torch.bool) if a['use_3d'] else None)
+    should_combine(a['strategy'], {}, a['switch_on'])          # refuses an unknown strategy or overlap before training
+    if a['label_3d'] not in LABELS_3D: raise ValueError(f"label_3d must be one of {LABELS_3D}, not {a['label_3d']!r}.")
+    if a['evaluate'] not in ('teacher', 'student'): raise ValueError(f"evaluate must be 'teacher' or 'student', not {a['evaluate']!r}.")
+
+def _close_epoch(ctx: RunContext) -> None:
+    "`PseudoLabelling.end_epoch`: the epoch's statistics to `stats_file`, and an integrated strategy's switch."
+    a, st = ctx.args(), ctx.state['stats']
+    row = st.finish_epoch()
+    if should_combine(a['strategy'], row, a['switch_on'], a['overlap_switch']): st.combined = True
+    row['combined'] = st.combined
+    path = ctx.cfg.run_dir(ctx.results_dir) / a['stats_file']
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, 'a') as f: f.write(json.dumps(row) + '\n')
+
+def _occlude_student(a: dict, x_stu: torch.Tensor, pl: dict, m_stu: torch.Tensor, input_size: int, g) -> tuple:
+    """The student's view occluded at the teacher's confident keypoints moved into it (`occlude_keypoints`); the
+    half-width `occlude_size` is px of UniFrame's 256-px input, scaled to `input_size` (our choice). Off at rate 0."""
+    if not a['occlude_rate']: return x_stu, torch.zeros(len(x_stu), dtype=torch.bool)
+    size = a['occlude_size'] * input_size / 256     # UniFrame: --image-size 256
+    return occlude_keypoints(x_stu, warp_keypoints(pl['cache'], m_stu), pl['confidence'], a['occlude_rate'],
+                             a['occlude_thresh'], size, g)
+
 def _views_augments(ctx: RunContext, a: dict) -> tuple:
     "The student's and the teacher's augmentations (UniFrame: the same strong one for both; or a weak teacher view)."
     strong = ctx.profile.augment(ctx.task.rotation)
@@ -509,9 +560,7 @@ class PseudoLabelling(TargetEpochs):
 
     def setup(self, ctx: RunContext) -> None:
         a, spec, tgt = ctx.args(), ctx.task.spec, ctx.data['target_train']
-        strategy_masks(a['strategy'], torch.ones(1, dtype=torch.bool), torch.ones(1, dtype=torch.bool) if a['use_3d'] else None)
-        should_combine(a['strategy'], {}, a['switch_on'])          # refuses an unknown strategy or overlap before training
-        if a['label_3d'] not in LABELS_3D: raise ValueError(f"label_3d must be one of {LABELS_3D}, not {a['label_3d']!r}.")
+        _check_args(a)
         g = torch.Generator().manual_seed(ctx.cfg.seed)
         ctx.state['teacher'] = make_teacher(ctx.model)
         ctx.state['stylenet'] = _stylenet(ctx, a, g)
@@ -534,6 +583,7 @@ class PseudoLabelling(TargetEpochs):
         with torch.no_grad(): h_tea = teacher(x_tea)
         pl = pseudo_labels(h_tea, m_tea, m_stu, p.input_size, p.sigma)
         m2d = confidence_mask(pl['confidence'], a['mask_ratio'], a['conf_threshold'])
+        x_stu, occluded = _occlude_student(a, x_stu, pl, m_stu, p.input_size, g)
         h_stu = model(x_stu)
         l3 = _labels_3d(ctx, a, pl, m_stu, h_stu.shape[-1]) if a['use_3d'] else None
         m3d = None if l3 is None else l3['mask']
@@ -542,16 +592,16 @@ class PseudoLabelling(TargetEpochs):
         loss = loss_s + a['lambda_2d'] * loss_2d + a['lambda_3d'] * loss_3d
         _record_labels(ctx, idx, pl, l3, mask2, mask3, m2d, m3d)
         logs = dict(loss_pretrain=loss_s.item(), loss_2d=loss_2d.item(), loss_3d=loss_3d.item(),
-                    m2d=m2d.float().mean().item(), combined=float(st.combined))
+                    m2d=m2d.float().mean().item(), combined=float(st.combined), occluded=occluded.float().mean().item())
         if m3d is not None: logs['m3d'] = m3d.float().mean().item()
         return loss, logs
 
+    def eval_model(self, ctx: RunContext) -> nn.Module:
+        "UniFrame reports the teacher (`evaluate='teacher'`): a copy with the last step's EMA update (`loss` has not applied it)."
+        if ctx.args()['evaluate'] == 'student': return ctx.model
+        teacher = copy.deepcopy(ctx.state['teacher']); ema_update(teacher, ctx.model, ctx.args()['ema_decay'])
+        return teacher
+
     def end_epoch(self, ctx, epoch):
         "Close the epoch's statistics (a line in `stats_file`); an integrated strategy may switch its masks here."
-        a, st = ctx.args(), ctx.state['stats']
-        row = st.finish_epoch()
-        if should_combine(a['strategy'], row, a['switch_on'], a['overlap_switch']): st.combined = True
-        row['combined'] = st.combined
-        path = ctx.cfg.run_dir(ctx.results_dir) / a['stats_file']
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, 'a') as f: f.write(json.dumps(row) + '\n')
+        _close_epoch(ctx)
