@@ -52,11 +52,12 @@ def seeds_needed(sd: float, effect: float = 1.5, alpha: float = 0.05, power: flo
 
 # %% ../../nbs/42_findings.ipynb #90edcb81
 def verdict(diff: list[float], alpha: float = 0.05) -> str:
-    "holds / reversed (paired t-test, p < alpha) or not detected (every seed +, every seed -, mixed) from per-seed differences."
+    "holds / reversed (paired t-test, p < alpha) or not detected (every seed +, every seed -, mixed, identical) from per-seed differences."
     if not diff: return 'no runs'
     if len(diff) == 1: return ('holds' if diff[0] > 0 else 'reversed') + ' (1 seed)'
     t = paired_test(diff, alpha)
     if t['p'] < alpha: return 'holds' if t['mean'] > 0 else 'reversed'
+    if all(d == 0 for d in diff): return 'not detected (identical on every seed)'   # e.g. ours never switched
     way = 'every seed +' if all(d > 0 for d in diff) else 'every seed -' if all(d <= 0 for d in diff) else 'mixed'
     return f'not detected ({way})'
 
