@@ -121,3 +121,14 @@ def test_occlusion_changes_only_the_students_input(smoke, tmp_path):
     assert out[0.0][1]['occluded'] == 0.0 and out[1.0][1]['occluded'] == 1.0
     assert out[0.0][1]['m2d'] == out[1.0][1]['m2d'] and out[0.0][1]['loss_pretrain'] == out[1.0][1]['loss_pretrain']
     assert out[0.0][1]['loss_2d'] != out[1.0][1]['loss_2d']
+
+
+def test_figures_load_the_weights_the_run_reports(smoke, tmp_path):
+    "Figures A and B rebuild a run's model from its checkpoint: for a mean teacher that is the teacher, as in metrics.json."
+    from synreal.report.figure_b import checkpoint_pck
+    prof, data = smoke
+    for evaluate in ('teacher', 'student'):
+        cfg = RunConfig('rhd2h3d', 'baseline', 0, prof, method_args=dict(ema_decay=0.9, evaluate=evaluate))
+        m = train_run(cfg, tmp_path / evaluate, data, progress=False)
+        got = checkpoint_pck(cfg, {'target_test': data['target_test']}, tmp_path / evaluate)['target_test']
+        assert got == m['target_test']['pck_tllib'], evaluate

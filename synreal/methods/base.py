@@ -82,6 +82,9 @@ class Method:
     def eval_model(self, ctx: RunContext) -> torch.nn.Module:
         "The model whose PCK the run reports, asked once after the last epoch: the trained model (a mean teacher's may differ)."
         return ctx.model
+    def load_eval_weights(self, model: torch.nn.Module, ck: dict, args: dict) -> None:
+        "Load into `model` the weights `eval_model` reports, from a finished run's checkpoint `ck` (figures use it)."
+        model.load_state_dict(ck['model'])
     def prepare_model(self, model: torch.nn.Module, args: dict) -> None:
         "Reshape a freshly built model (e.g. another head) so that this method's checkpoints load into it; `args`: the method's."
     def optimizer(self, ctx: RunContext):

@@ -548,6 +548,15 @@ def _record_labels(ctx: RunContext, idx, pl: dict, l3: dict | None, mask2, mask3
     st.update(i, torch.where(s2 | s3, (~s2 | ok2) & (~s3 | ok3), ok2), s2 | s3, tgt.visible[i], m2d, m3d, shift, ok2, ok3)
     st.iteration += 1
 
+# %% ../../nbs/31_pseudo.ipynb #8dc80ef8
+def _load_reported(model: nn.Module, ck: dict, args: dict) -> None:
+    """Load into `model` what a pseudo-labelling run reports (`PseudoLabelling.eval_model`): the checkpoint's teacher with
+    its pending EMA step, or the student (`evaluate='student'`, or a checkpoint that holds no teacher)."""
+    teacher = ck.get('state', {}).get('teacher')
+    if args['evaluate'] == 'student' or teacher is None: return model.load_state_dict(ck['model'])
+    student = copy.deepcopy(model); student.load_state_dict(ck['model'])
+    model.load_state_dict(teacher); ema_update(model, student, args['ema_decay'])
+
 # %% ../../nbs/31_pseudo.ipynb #21c2d30d
 class PseudoLabelling(TargetEpochs):
     "UniFrame's mean-teacher pseudo-labelling with L_pre-train, optionally with 3D pseudo-labels and mask strategies."
@@ -601,6 +610,8 @@ class PseudoLabelling(TargetEpochs):
         if ctx.args()['evaluate'] == 'student': return ctx.model
         teacher = copy.deepcopy(ctx.state['teacher']); ema_update(teacher, ctx.model, ctx.args()['ema_decay'])
         return teacher
+
+    def load_eval_weights(self, model, ck, args): _load_reported(model, ck, args)
 
     def end_epoch(self, ctx, epoch):
         "Close the epoch's statistics (a line in `stats_file`); an integrated strategy may switch its masks here."

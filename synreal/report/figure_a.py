@@ -93,7 +93,7 @@ def predict(cfg: RunConfig, ds, idx, results_dir='results') -> torch.Tensor:
     model, method = build_model(cfg.task, p), get_method(cfg.method)
     method.prepare_model(model, cfg.method_args_full(method.defaults)); model = model.to(dev)
     ck = torch.load(cfg.run_dir(results_dir) / 'checkpoint.pt', map_location=dev, weights_only=False)
-    model.load_state_dict(ck['model']); model.eval()
+    method.load_eval_weights(model, ck, cfg.method_args_full(method.defaults)); model.eval()   # what metrics.json reports
     b = ds.batch(idx, p.input_size, model.heatmap_size(p.input_size), device=dev)
     with torch.no_grad(): hm = model(b['image'])
     kp = heatmap_to_input(decode_argmax(hm)[0], p.input_size, hm.shape[-1])

@@ -79,7 +79,7 @@ def checkpoint_pck(cfg: RunConfig, datasets: dict, results_dir='results') -> dic
     model, method = build_model(cfg.task, cfg.profile), get_method(cfg.method)
     method.prepare_model(model, cfg.method_args_full(method.defaults))   # e.g. RegDA's fresh head
     ck = torch.load(cfg.run_dir(results_dir) / 'checkpoint.pt', map_location='cpu', weights_only=False)
-    model.load_state_dict(ck['model'])
+    method.load_eval_weights(model, ck, cfg.method_args_full(method.defaults))   # the model metrics.json reports
     spec = get_task(cfg.task).spec
     return {k: evaluate(model, ds, spec, cfg.profile.input_size, cfg.profile.eval_batch_size)['pck_tllib']
             for k, ds in datasets.items()}
