@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from ..keypoints import KeypointSpec, decode_argmax, heatmap_targets, heatmap_to_input
 from ..data.augment import AugmentConfig, invert_matrices, warp_keypoints
 from ..models.stylenet import StyleNet, stylize, train_stylenet
-from ..models.lifter import Lifter, anchor_pose, normalize_pose, project, train_lifter
+from ..models.lifter import Lifter, anchor_pose, fit_camera, normalize_pose, project, train_lifter
 from ..losses import joints_mse_loss, masked_mse
 from .base import RunContext, TargetEpochs
 
@@ -421,10 +421,7 @@ class PseudoLabelStats:
 def reproject(pose3d: torch.Tensor, kp2d: torch.Tensor, root: int = 9) -> torch.Tensor:
     """The 3D pseudo-label as 2D keypoints [B, K, 2]: the lifted pose (normalised, [B, K, 3]) projected by the
     scaled orthographic camera that best fits the 2D keypoints it was lifted from (least squares), at their root."""
-    P = pose3d[..., :2] - pose3d[..., root:root + 1, :2]
-    k = kp2d - kp2d[..., root:root + 1, :]
-    scale = (P * k).sum((-1, -2), keepdim=True) / P.square().sum((-1, -2), keepdim=True).clamp(min=1e-8)
-    return scale * P + kp2d[..., root:root + 1, :]
+    return project(pose3d, *fit_camera(pose3d, kp2d, root, mirror=True))
 
 # %% ../../nbs/31_pseudo.ipynb #98fb48e1
 DEFAULTS = dict(

@@ -51,13 +51,14 @@ def train_lifter(lifter: Lifter, kp2d: torch.Tensor, kp3d: torch.Tensor, iters: 
     return losses
 
 # %% ../../nbs/26_lifter.ipynb #c3e33401
-def fit_camera(pose3d: torch.Tensor, kp2d: torch.Tensor, root: int = 9) -> tuple:
+def fit_camera(pose3d: torch.Tensor, kp2d: torch.Tensor, root: int = 9, mirror: bool = False) -> tuple:
     """The scaled orthographic camera (`scale` [B, 1, 1], `offset` [B, 1, 2]) that maps a 3D pose's x, y [B, K, 3] onto
-    2D keypoints [B, K, 2] best (least squares about the root joint, which it maps exactly)."""
+    2D keypoints [B, K, 2] best (least squares about the root joint, which it maps exactly); `mirror`: a negative scale
+    is allowed."""
     P = pose3d[..., :2] - pose3d[..., root:root + 1, :2]
     k = kp2d - kp2d[..., root:root + 1, :]
     scale = (P * k).sum((-1, -2), keepdim=True) / P.square().sum((-1, -2), keepdim=True).clamp(min=1e-8)
-    scale = scale.clamp(min=1e-6)          # a camera never mirrors the pose (a lifter gets the x, y right up to noise)
+    if not mirror: scale = scale.clamp(min=1e-6)   # a camera never mirrors the pose (a lifter gets x, y right up to noise)
     return scale, kp2d[..., root:root + 1, :] - scale * pose3d[..., root:root + 1, :2]
 
 # %% ../../nbs/26_lifter.ipynb #5f1caa6f
