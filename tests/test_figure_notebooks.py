@@ -17,7 +17,7 @@ def test_figure_b_smoke(tmp_path, shared_results):
     assert (offsets.loc[['r_ankle', 'l_knee', 'r_wrist', 'l_elbow'], 'offset px'] < 0.05).all()   # limbs agree
     assert offsets.loc['head', 'dy px'] < 0                                                         # head top is above
     gap = read_csv(out / 'gap_pck_surreal2h36m.csv')
-    assert list(gap.index) == ['Source-only', 'Baseline (UniFrame)', 'Oracle'] and (gap.seeds == '1').all()
+    assert list(gap.index) == ['Source-only', 'Baseline (UniFrame, ours: pixel StyleNet, no stylised pre-training)', 'Oracle'] and (gap.seeds == '1').all()
     assert all('±' in v for v in gap.drop(columns='seeds').values.ravel())   # every score, against both conventions
     head = metrics(shared_results, 'surreal2h36m', 'oracle')['target_test']['pck_tllib']['Head']
     assert gap.loc['Oracle', 'Head (table A)'] == f'{head:.1f} ± 0.0'

@@ -30,7 +30,7 @@ def test_tableA_paper_profile_on_real_format_data(tmp_path):
     r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, r.stderr[-3000:]
     table = (out / 'tableA_rhd2h3d.md').read_text()
-    for row in ('Baseline', '+pseudo', '+rec', '+pseudo+rec', 'Oracle'): assert f'| {row} |' in table
+    for row in ('Baseline (ours: pixel StyleNet, no stylised pre-training)', '+pseudo', '+rec', '+pseudo+rec', 'Oracle'): assert f'| {row} |' in table
     assert 'not yet' not in table.split('UniFrame')[0]
     runs = json.loads((out / 'provenance.json').read_text())['runs']
     assert {c['profile']['name'] for c in runs} == {'paper'} and {c['data_root'] for c in runs} == {str(data)}

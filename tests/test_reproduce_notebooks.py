@@ -54,7 +54,7 @@ def written(out, *stems, exts=('md', 'csv', 'tex')):
         for ext in exts: assert (out / f'{stem}.{ext}').stat().st_size > 0, f'{stem}.{ext}'
 
 
-TABLE_A_ROWS = ['Source-only', 'Baseline', '+pseudo', '+rec', '+pseudo+rec', 'Source-only + rec (ablation)',
+TABLE_A_ROWS = ['Source-only', 'Baseline (ours: pixel StyleNet, no stylised pre-training)', '+pseudo', '+rec', '+pseudo+rec', 'Source-only + rec (ablation)',
                 'UniFrame (published)', 'Oracle']
 TABLE_A_METHODS = ['source_only', 'baseline', 'pseudo', 'baseline_rec', 'pseudo_rec', 'rec', 'oracle']
 
@@ -88,7 +88,7 @@ TABLE_B_ROWS = ['M2D', 'M3D', 'M2D ∪ M3D', '(M2D, M3D)', 'Ours (integrated)']
 def test_table_b_smoke(tmp_path, shared_results):
     out, tasks = tmp_path / 'tableB', ['rhd2h3d', 'rhd2mvhand']
     papermill('reproduce_tableB.ipynb', tmp_path / 'tableB.ipynb', *SMOKE, ('workers', 1), ('out_dir', out),
-              ('results_dir', shared_results))
+              ('results_dir', shared_results), ('switch_sensitivity', [0.0]))
     written(out, *[f'tableB_a_{t}' for t in tasks], 'tableB_a_all', 'tableB_b_first_last')
     written(out, 'tableB_b', exts=('png', 'pdf'))
     for task in tasks:
@@ -106,8 +106,15 @@ def test_table_b_smoke(tmp_path, shared_results):
     assert len(stats) == 2 * 5 * 2                 # two epochs of five strategies on two tasks
     first_last = pd.read_csv(out / 'tableB_b_first_last.csv', index_col=[0, 1], header=[0, 1])
     assert len(first_last) == 10
+    # the exploratory rerun of ours at threshold 0 switches after its first epoch; the pre-registered one is reported beside it
+    switch = pd.read_csv(out / 'tableB_switch_epochs.csv', index_col=[0, 1])
+    assert switch.loc[('rhd2h3d', 'Ours, switch at 0 (exploratory)'), '0'] <= 2
+    assert set(switch.index.get_level_values(1)) == {'Ours (integrated)', 'Ours, switch at 0 (exploratory)'}
+    sens = pd.read_csv(out / 'tableB_a_switch_sensitivity.csv', index_col=0)
+    assert list(sens.index) == TABLE_B_ROWS + ['Ours, switch at 0 (exploratory)']
+    assert (shared_results / 'switch-0' / 'smoke' / 'rhd2h3d' / 'source_only').is_symlink()
     prov = check_provenance(out, shared_results)
-    assert len(prov['runs']) == 10
+    assert len(prov['runs']) == 10 + 2
 
 
 def test_pseudo_label_analysis_smoke(tmp_path, shared_results):

@@ -21,7 +21,7 @@ STRATEGY_TITLES = {'m2d': 'M2D', 'm3d': 'M3D', 'union': 'M2D ∪ M3D', 'independ
 METHODS: dict[str, Method] = {
     'source_only': Supervised('source_train', 'Source-only'), 'oracle': Supervised('target_train', 'Oracle'),
     'rec': Rec(),
-    'baseline': PseudoLabelling('Baseline (UniFrame)', strategy='m2d', use_3d=False),
+    'baseline': PseudoLabelling('Baseline (UniFrame, ours: pixel StyleNet, no stylised pre-training)', strategy='m2d', use_3d=False),
     'pseudo': PseudoLabelling('+pseudo', strategy='integrated', use_3d=True),
     **{f'pseudo_{s}': PseudoLabelling(STRATEGY_TITLES[s], strategy=s, use_3d=True) for s in STRATEGIES if s != 'integrated'},
     'pseudo_rec': PseudoRec('+pseudo+rec'), 'baseline_rec': PseudoRec('+rec', strategy='m2d', use_3d=False),
