@@ -35,6 +35,8 @@ class Profile:
     batch_size: int = 32
     epochs: int = 30
     adapt_epochs: int | None = 10     # epochs of an adaptation method after its source-only start; None: `epochs`
+    pretrain_epochs: int | None = None  # UniFrame's single schedule: mean-teacher methods start from a stylised
+                                      # pre-training run stopped after these epochs and train the rest of `epochs`
     iters_per_epoch: int = 0          # 0: one pass over the training set per epoch
     lr: float = 4e-3
     schedule: str = 'onecycle'        # 'onecycle' (peak lr, per iteration) or 'multistep' (x0.1 at lr_milestones)
@@ -90,7 +92,7 @@ PROFILES = {
     'paper': Profile(name='paper', benchmark='real', backbone='resnet101', weights='IMAGENET1K_V1', head_width=256,
                      input_size=256, cache_size=320, batch_size=32, epochs=70, iters_per_epoch=500, lr=1e-4,
                      schedule='multistep', lr_milestones=(45, 60), blur=0.0, sigma=None, amp=True, channels_last=True,
-                     adapt_epochs=None, cpu_bf16=False, method_table='paper'),   # the values: PAPER_TABLE
+                     adapt_epochs=None, pretrain_epochs=40, cpu_bf16=False, method_table='paper'),   # the values: PAPER_TABLE
     'gpu': Profile(name='gpu', benchmark='large', backbone='resnet101', head_width=256, input_size=256, cache_size=320,
                    batch_size=32, epochs=30, adapt_epochs=10, iters_per_epoch=100, lr=1e-3, sigma=None, amp=True,
                    channels_last=True, cpu_bf16=False),
@@ -106,7 +108,14 @@ def get_profile(name: str = 'cpu', **overrides) -> Profile:
     values = {k: coerce_value(k, v, kinds[k]) for k, v in overrides.items()}
     for k in POSITIVE:
         if k in values and not values[k] > 0: raise ValueError(f"profile field {k}={values[k]!r} must be positive.")
-    return replace(PROFILES[name], **values)
+    p = replace(PROFILES[name], **values)
+    if p.pretrain_epochs is not None and p.schedule != 'multistep':
+        raise ValueError(f"pretrain_epochs needs schedule='multistep' (UniFrame's MultiStepLR, one scheduler across "
+                         f"pre-training and adaptation, whose epochs differ in length); this profile has {p.schedule!r}.")
+    if p.pretrain_epochs is not None and not 0 < p.pretrain_epochs < p.epochs:
+        raise ValueError(f"pretrain_epochs={p.pretrain_epochs} must lie between 0 and epochs={p.epochs} (exclusive): the "
+                         f"adaptation trains the epochs after it. Pass pretrain_epochs=None to start from source-only.")
+    return p
 
 # %% ../nbs/29_config.ipynb #d46091b4
 def profile_changes(p: Profile, exclude=()) -> dict:
@@ -159,9 +168,13 @@ PAPER_PROFILE = [   # the `paper` profile's fields (PROFILES['paper'] must agree
     Ref('profile', 'schedule', 'multistep', REFERENCE, _UT, 'MultiStepLR, stepped per epoch'),
     Ref('profile', 'lr_milestones', (45, 60), REFERENCE, _UT, '--lr-step [45, 60] --lr-factor 0.1'),
     Ref('profile', 'weight_decay', 0.0, REFERENCE, _UT, 'Adam(student.parameters(), lr=args.lr)'),
-    Ref('profile', 'adapt_epochs', 'pre-train 40 epochs, adapt in epochs 40-69 of the same MultiStepLR', NOT_IMPLEMENTED,
-        _UR, '--pretrain-epoch 40; ours: adaptation starts from the finished 70-epoch source-only run and trains '
-        '70 more epochs on a fresh schedule (adapt_epochs=None); TLlib RegDA adapts 30 epochs, see regda rows'),
+    Ref('profile', 'pretrain_epochs', 40, REFERENCE, _UR, '--pretrain-epoch 40: pretrain() (source, stylised towards '
+        'the target) in epochs 0-39, then the mean teacher in epochs 40-69 with the same Adam and MultiStepLR'),
+    Ref('profile', 'adapt_epochs', None, OUR_CHOICE, _OURS, "None: the methods that start from the source-only run "
+        "(RegDA, CC-SSL, source-only + rec) train `epochs` more; their authors' epoch counts are in their rows"),
+    Ref('profile', 'model_selection', 'the epoch with the best target-test PCK', NOT_IMPLEMENTED, _UT,
+        "main(): best_pt / best checkpoints kept by validate(val_target_loader); ours reports the last epoch and "
+        "never reads target labels to choose a model"),
     Ref('profile', 'rotation', None, REFERENCE, _TS, "the task's: 180 on hands (UniFrame, TLlib), 30 on bodies "
         "(--rotation 30); UniFrame's commands use 60 on the SURREAL tasks"),
     Ref('profile', 'scale', (0.6, 1.3), REFERENCE, _UR, '--scale_stu 0.6 1.3 (--resize-scale 0.6 1.3)'),
@@ -181,6 +194,7 @@ PAPER_PROFILE = [   # the `paper` profile's fields (PROFILES['paper'] must agree
 
 # %% ../nbs/29_config.ipynb #a0684276
 _UNI = 'baseline baseline_rec pseudo*'     # UniFrame's mean teacher: the Baseline and every pseudo-labelling method
+_PRE = f'{_UNI} pretrain'                 # ... and UniFrame's stylised pre-training, which shares its StyleNet
 PAPER_UNIFRAME = [
     Ref(_UNI, 'ema_decay', 0.999, REFERENCE, _UT, '--teacher_alpha 0.999 (utils.py OldWeightEMA)'),
     Ref(_UNI, 'teacher_augment', 'strong', REFERENCE, _UR, "the teacher's view is augmented as the student's "
@@ -190,21 +204,19 @@ PAPER_UNIFRAME = [
     Ref(_UNI, 'conf_threshold', None, REFERENCE, _UT, "torch.kthvalue of the batch's teacher maxima at mask_ratio"),
     Ref(_UNI, 'lambda_2d', 1.0, REFERENCE, _UR, '--lambda_c 1'),
     Ref(_UNI, 'lambda_3d', None, OUR_CHOICE, _OURS, 'the 3D label is a heatmap like the 2D one'),
-    Ref(_UNI, 's2t_freq', 0.5, REFERENCE, _UR, '--s2t-freq 0.5'),
+    Ref(_PRE, 's2t_freq', 0.5, REFERENCE, _UR, '--s2t-freq 0.5'),
     Ref(_UNI, 't2s_freq', 0.5, REFERENCE, _UR, '--t2s-freq 0.5'),
-    Ref(_UNI, 'alpha', (0.0, 1.0), REFERENCE, _UR, '--s2t-alpha 0 1 --t2s-alpha 0 1'),
-    Ref(_UNI, 'stylenet', 'VGG AdaIN with a decoder trained offline', NOT_IMPLEMENTED, f'{_U} adain/train/train_human.py',
+    Ref(_PRE, 'alpha', (0.0, 1.0), REFERENCE, _UR, '--s2t-alpha 0 1 --t2s-alpha 0 1'),
+    Ref(_PRE, 'stylenet', 'VGG AdaIN with a decoder trained offline', NOT_IMPLEMENTED, f'{_U} adain/train/train_human.py',
         "vgg_normalised.pth, --style_weight 0.1, lr 1e-5, 500k iterations; ours: 'pixel' (colour statistics); "
         "'vgg' trains an AdaIN decoder in the run on torchvision VGG-19 features"),
-    Ref(_UNI, 'stylenet_width', None, OUR_CHOICE, _OURS, "our StyleNets' option"),
-    Ref(_UNI, 'stylenet_iters', None, OUR_CHOICE, _OURS, "our StyleNets' option"),
-    Ref(_UNI, 'vgg_path', None, OUR_CHOICE, _OURS, "our StyleNets' option"),
+    Ref(_PRE, 'stylenet_width', None, OUR_CHOICE, _OURS, "our StyleNets' option"),
+    Ref(_PRE, 'stylenet_iters', None, OUR_CHOICE, _OURS, "our StyleNets' option"),
+    Ref(_PRE, 'vgg_path', None, OUR_CHOICE, _OURS, "our StyleNets' option"),
     Ref(_UNI, 'occlude_rate', 0.5, REFERENCE, _UR, '--occlude-rate 0.5 (train(): "adaptively occlude keypoints")'),
     Ref(_UNI, 'occlude_thresh', 0.9, REFERENCE, _UR, '--occlude-thresh 0.9: teacher maxima >= 0.9 may be occluded'),
     Ref(_UNI, 'occlude_size', 10, REFERENCE, _UT, '--occlude-size 10 (default): half-width in px of the 256-px input; '
         'ours scales it to input_size, pasted in the student view rather than the un-augmented frame'),
-    Ref(_UNI, 'stylised_pretraining', True, NOT_IMPLEMENTED, _UT, 'pretrain() stylises source images (s2t) in the '
-        '40 pre-training epochs; ours: the source-only run is not stylised'),
     Ref(_UNI, 'evaluate', 'teacher', REFERENCE, _UT, 'validate(val_target_loader, teacher, ...) after pre-training'),
     Ref(_UNI, 'epoch_fraction', 1.0, REFERENCE, _UT, 'a ForeverDataIterator over the whole target training split'),
     *(Ref(_UNI, a, None, OUR_CHOICE, _OURS, 'defines the method (Table B row)') for a in ('strategy', 'use_3d')),
@@ -338,6 +350,7 @@ class RunConfig:
         d = asdict(self); d['profile'] = {k: list(v) if isinstance(v, tuple) else v for k, v in d['profile'].items()}
         d['profile'].pop('device')  # where it ran does not change what it computes
         if not d['profile']['cpu_bf16']: d['profile'].pop('cpu_bf16')   # so runs from before the field read back
+        if d['profile']['pretrain_epochs'] is None: d['profile'].pop('pretrain_epochs')   # likewise
         if d['profile']['method_table'] is None: d['profile'].pop('method_table')   # likewise
         d['method_args'] = self.method_args_full(method_defaults)
         d['method_args_source'] = self.method_args_source(method_defaults)

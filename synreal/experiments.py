@@ -143,7 +143,7 @@ def run_grid(tasks, methods, seeds, profile, data_root=None, results_dir='result
                            file=sys.__stderr__ or sys.stderr, flush=True)
     if parallel:
         # runs that others start from go first, so that a worker seldom waits for another's source-only run
-        todo.sort(key=lambda c: (get_method(c.method).init_from is not None, c.seed, c.task))
+        todo.sort(key=lambda c: (get_method(c.method).start_from(c.profile) is not None, c.seed, c.task))
         threads = threads or max(1, (os.cpu_count() or 1) // workers)
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context('spawn')) as ex, \
              tqdm(total=len(todo), desc=f'runs ({workers} workers)', disable=not progress) as bar:

@@ -25,7 +25,7 @@ from .methods import canonical_method, get_method
 # %% auto #0
 __all__ = ['DIVERGED_LOSS', 'dist_info', 'init_distributed', 'barrier', 'average_gradients', 'all_reduce_sum', 'pick_device',
            'cpu_bf16_supported', 'fast_path', 'evaluate', 'make_scheduler', 'build_model', 'config_mismatch',
-           'run_schedule', 'RunDiverged', 'train_run']
+           'continues_schedule', 'run_schedule', 'RunDiverged', 'train_run']
 
 # %% ../nbs/37_train.ipynb #d49cd8de
 def dist_info() -> tuple[int, int]:
@@ -161,15 +161,24 @@ def _check_or_write_config(run_dir: Path, config: dict, write: bool = True) -> d
     return None
 
 # %% ../nbs/37_train.ipynb #4a093ed7
+def continues_schedule(p: Profile, method: Method) -> bool:
+    """Whether `method` continues the optimiser and scheduler of the run it starts from: UniFrame's single schedule,
+    where the start run (`pretrain`) stops after `p.pretrain_epochs` of the `p.epochs` and the adaptation trains the rest."""
+    start = method.start_from(p)
+    return bool(p.pretrain_epochs) and start is not None and get_method(start).last_epoch(p) < p.epochs
+
+# %% ../nbs/37_train.ipynb #ae2c1cd6
 def run_schedule(p: Profile, method: Method) -> Profile:
-    "The profile a method trains with: one that starts from another run trains `adapt_epochs` (when set)."
-    return replace(p, epochs=p.adapt_epochs) if method.init_from and p.adapt_epochs else p
+    """The profile a method trains with: the whole schedule when it continues its start run's (`continues_schedule`);
+    else one that starts from another run trains `adapt_epochs` (when set)."""
+    if continues_schedule(p, method): return p
+    return replace(p, epochs=p.adapt_epochs) if method.start_from(p) and p.adapt_epochs else p
 
 # %% ../nbs/37_train.ipynb #127c40d7
 def _start_from(cfg: RunConfig, model: PosePredictor, device: torch.device, results_dir, data: dict,
                 progress: bool) -> None:
-    "Load into `model` the weights of the finished run of `cfg`'s `init_from` method, training that run first if missing."
-    init = replace(cfg, method=get_method(cfg.method).init_from, method_args={})
+    "Load into `model` the weights of the finished run `cfg`'s method starts from (`start_from`), training it first if missing."
+    init = replace(cfg, method=get_method(cfg.method).start_from(cfg.profile), method_args={})
     train_run(init, results_dir, data, progress)
     ck = torch.load(init.run_dir(results_dir) / 'checkpoint.pt', map_location=device, weights_only=True)
     model.load_state_dict(ck['model'])
@@ -177,14 +186,14 @@ def _start_from(cfg: RunConfig, model: PosePredictor, device: torch.device, resu
 # %% ../nbs/37_train.ipynb #0eddf79a
 def _run_context(cfg: RunConfig, method: Method, task, device: torch.device, run_dir: Path, results_dir,
                  data: dict | None, progress: bool) -> RunContext:
-    """The run's data, its seeded model (started from `init_from`'s run unless a checkpoint will restore it) and
+    """The run's data, its seeded model (started from `start_from`'s run unless a checkpoint will restore it) and
     the method's `setup`, under the profile the method trains with (`run_schedule`)."""
     p = cfg.profile
     data = load_task_data(cfg.task, p, cfg.data_root, progress) if data is None else data
     torch.manual_seed(cfg.seed)
     model = build_model(cfg.task, p).to(device)
     if fast_path(p, device)[1]: model = model.to(memory_format=torch.channels_last)
-    if method.init_from and not (run_dir / 'checkpoint.pt').exists():
+    if method.start_from(p) and not (run_dir / 'checkpoint.pt').exists():
         _start_from(cfg, model, device, results_dir, data, progress)   # trained first if it is missing
     cfg = replace(cfg, profile=run_schedule(p, method)); p = cfg.profile   # what this run trains for
     hm_size = model.heatmap_size(p.input_size)
@@ -196,8 +205,9 @@ def _run_context(cfg: RunConfig, method: Method, task, device: torch.device, run
 # %% ../nbs/37_train.ipynb #d488fc26
 def _optimiser(ctx: RunContext, n_iters: int, run_dir: Path, progress: bool) -> tuple:
     """(The method's own optimiser and scheduler, else Adam over its parameters with the profile's schedule, the first
-    epoch to train, the seconds already trained): 0 and 0, or the checkpoint's after restoring the model, the
-    optimiser, the scheduler and `ctx.state` from it."""
+    epoch to train, the seconds already trained): 0 and 0; the start run's epoch after taking over its optimiser and
+    scheduler (`continues_schedule`); or the checkpoint's after restoring the model, the optimiser, the scheduler and
+    `ctx.state` from it."""
     p = ctx.profile
     own = ctx.method.optimizer(ctx)   # e.g. CC-SSL's RMSprop at a constant lr
     if own is not None: opt, sched = own
@@ -205,6 +215,14 @@ def _optimiser(ctx: RunContext, n_iters: int, run_dir: Path, progress: bool) -> 
         opt = torch.optim.Adam(ctx.method.parameters(ctx), lr=p.lr, weight_decay=p.weight_decay)
         sched = make_scheduler(opt, p, n_iters)
     start, seconds, ckpt_path = 0, 0.0, run_dir / 'checkpoint.pt'
+    if continues_schedule(p, ctx.method) and not ckpt_path.exists():   # UniFrame: the same Adam and MultiStepLR go on
+        start_dir = replace(ctx.cfg, method=ctx.method.start_from(p), method_args={}).run_dir(ctx.results_dir)
+        ck = torch.load(start_dir / 'checkpoint.pt', map_location=ctx.device, weights_only=True)
+        if len(ck['optimizer']['param_groups']) != len(opt.param_groups):
+            raise ValueError(f"{ctx.cfg.method} continues the optimiser of {start_dir} (pretrain_epochs="
+                             f"{p.pretrain_epochs}), which has {len(ck['optimizer']['param_groups'])} parameter group(s); "
+                             f"this run has {len(opt.param_groups)} (gw_lr > 0?). Pass gw_lr=0 or pretrain_epochs=None.")
+        opt.load_state_dict(ck['optimizer']); sched.load_state_dict(ck['scheduler']); start = ck['epoch']
     if ckpt_path.exists():
         ck = torch.load(ckpt_path, map_location=ctx.device, weights_only=True)
         ctx.model.load_state_dict(ck['model']); opt.load_state_dict(ck['optimizer']); sched.load_state_dict(ck['scheduler'])
@@ -301,7 +319,8 @@ def train_run(cfg: RunConfig, results_dir='results', data: dict | None = None, p
     n_positions, n_iters = method.epoch_size(ctx), method.iters_per_epoch(ctx)
     opt, sched, start, seconds = _optimiser(ctx, n_iters, run_dir, progress)
     t0 = time.time() - seconds            # train_seconds counts the earlier processes of a resumed run too
-    for epoch in range(start, p.epochs if max_epochs is None else min(p.epochs, max_epochs)):
+    last = method.last_epoch(p)                                 # e.g. `pretrain` stops after `pretrain_epochs`
+    for epoch in range(start, last if max_epochs is None else min(last, max_epochs)):
         try: sums = _train_epoch(ctx, opt, sched, epoch, n_positions, n_iters, progress)
         except RunDiverged as e:
             if main: write_json(run_dir / 'diverged.json', {'epoch': epoch + 1, 'reason': str(e)})
@@ -310,7 +329,7 @@ def train_run(cfg: RunConfig, results_dir='results', data: dict | None = None, p
         if main:   # rank 0 writes; the losses it logs are its own shard's
             _save_epoch(ctx, opt, sched, epoch, {k: v / n_iters for k, v in sums.items()}, run_dir, t0)
         barrier()
-    if max_epochs is not None and max_epochs < p.epochs:
+    if max_epochs is not None and max_epochs < last:
         if world == 1: lock.release()
         return {'stopped_after_epoch': max_epochs}
     metrics = _final_metrics(ctx, config, run_dir, t0)

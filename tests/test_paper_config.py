@@ -83,7 +83,7 @@ def test_other_profiles_keep_the_methods_defaults(profile):
 
 
 TINY = ['--set', 'backbone=resnet18', 'benchmark=smoke', 'head_width=16', 'input_size=64', 'cache_size=64',
-        'batch_size=4', 'eval_batch_size=4', 'epochs=1', 'iters_per_epoch=1', 'lr_milestones=[0.5]', 'amp=false',
+        'batch_size=4', 'eval_batch_size=4', 'epochs=1', 'pretrain_epochs=None', 'iters_per_epoch=1', 'lr_milestones=[0.5]', 'amp=false',
         'channels_last=false']
 
 

@@ -5,7 +5,7 @@
 # %% ../../nbs/36_methods.ipynb #20cb6dcd
 from __future__ import annotations
 from .base import Method, Supervised
-from .pseudo import PseudoLabelling, STRATEGIES
+from .pseudo import PseudoLabelling, STRATEGIES, StylisedPretraining
 from .rec import Rec
 from .full import PseudoRec
 from .regda import RegDA
@@ -21,6 +21,7 @@ STRATEGY_TITLES = {'m2d': 'M2D', 'm3d': 'M3D', 'union': 'M2D ∪ M3D', 'independ
 METHODS: dict[str, Method] = {
     'source_only': Supervised('source_train', 'Source-only'), 'oracle': Supervised('target_train', 'Oracle'),
     'rec': Rec(),
+    'pretrain': StylisedPretraining(),
     'baseline': PseudoLabelling('Baseline (UniFrame, ours: pixel StyleNet, no stylised pre-training)', strategy='m2d', use_3d=False),
     'pseudo': PseudoLabelling('+pseudo', strategy='integrated', use_3d=True),
     **{f'pseudo_{s}': PseudoLabelling(STRATEGY_TITLES[s], strategy=s, use_3d=True) for s in STRATEGIES if s != 'integrated'},

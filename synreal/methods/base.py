@@ -68,6 +68,12 @@ class Method:
     defaults: dict = {}                 # hyper-parameters; a run's `method_args` override them
     init_from: str | None = None        # the method whose finished run this one starts from
     title: str = ''                     # the name tables and figures show
+    def start_from(self, p) -> str | None:
+        "The method whose finished run this one starts from under profile `p`: `init_from` unless a subclass says otherwise."
+        return self.init_from
+    def last_epoch(self, p) -> int:
+        "How many epochs of `p`'s schedule the run has trained when it ends: all of them, unless a subclass stops early."
+        return p.epochs
     def setup(self, ctx: RunContext) -> None: pass
     def epoch_size(self, ctx: RunContext) -> int:
         "How many positions an epoch's random order covers (a split's length, or a part of it)."

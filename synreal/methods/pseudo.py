@@ -15,15 +15,15 @@ from ..data.augment import AugmentConfig, invert_matrices, warp_keypoints
 from ..models.stylenet import StyleNet, stylize, train_stylenet
 from ..models.lifter import Lifter, anchor_pose, fit_camera, normalize_pose, project, train_lifter
 from ..losses import joints_mse_loss, masked_mse
-from .base import RunContext, TargetEpochs
+from .base import Method, RunContext, TargetEpochs
 
 # %% auto #0
-__all__ = ['CONSTRAINTS', 'STRATEGIES', 'SWITCH_OVERLAPS', 'SHIFT_COUNTS', 'DEFAULTS', 'LABELS_3D', 'pretrain_loss',
-           'make_teacher', 'ema_update', 'move_keypoints', 'pseudo_labels', 'confidence_mask', 'occlude_keypoints',
-           'bone_pairs', 'bone_lengths', 'bone_angles', 'KinematicLimits', 'kinematic_mask', 'hinge_axes',
-           'joint_angles', 'KinematicConstraints', 'constraint_residuals', 'joint_residual', 'correct_pose',
-           'corrected_labels', 'strategy_masks', 'mask_overlap', 'mask_share', 'should_combine', 'correct_labels',
-           'PseudoLabelStats', 'reproject', 'PseudoLabelling']
+__all__ = ['CONSTRAINTS', 'STRATEGIES', 'SWITCH_OVERLAPS', 'SHIFT_COUNTS', 'DEFAULTS', 'LABELS_3D', 'PRETRAIN_ARGS',
+           'pretrain_loss', 'make_teacher', 'ema_update', 'move_keypoints', 'pseudo_labels', 'confidence_mask',
+           'occlude_keypoints', 'bone_pairs', 'bone_lengths', 'bone_angles', 'KinematicLimits', 'kinematic_mask',
+           'hinge_axes', 'joint_angles', 'KinematicConstraints', 'constraint_residuals', 'joint_residual',
+           'correct_pose', 'corrected_labels', 'strategy_masks', 'mask_overlap', 'mask_share', 'should_combine',
+           'correct_labels', 'PseudoLabelStats', 'reproject', 'PseudoLabelling', 'StylisedPretraining']
 
 # %% ../../nbs/31_pseudo.ipynb #b1226ecb
 def pretrain_loss(model: nn.Module, net: StyleNet, source: dict, target_images: torch.Tensor, prob: float = 0.5,
@@ -559,10 +559,11 @@ class PseudoLabelling(TargetEpochs):
     "UniFrame's mean-teacher pseudo-labelling with L_pre-train, optionally with 3D pseudo-labels and mask strategies."
     init_from = 'source_only'
     def __init__(self, title: str = '', **defaults):
-        self.title = title
-        bad = set(defaults) - set(DEFAULTS)
+        self.title, bad = title, set(defaults) - set(DEFAULTS)
         if bad: raise ValueError(f"Unknown hyper-parameter(s) {sorted(bad)}")
         self.defaults = {**DEFAULTS, **defaults}
+    # UniFrame's single schedule (`p.pretrain_epochs`) starts from its stylised pre-training run
+    def start_from(self, p) -> str | None: return 'pretrain' if p.pretrain_epochs else self.init_from
 
     def setup(self, ctx: RunContext) -> None:
         a, spec, tgt = ctx.args(), ctx.task.spec, ctx.data['target_train']
@@ -613,3 +614,23 @@ class PseudoLabelling(TargetEpochs):
     def end_epoch(self, ctx, epoch):
         "Close the epoch's statistics (a line in `stats_file`); an integrated strategy may switch its masks here."
         _close_epoch(ctx)
+
+# %% ../../nbs/31_pseudo.ipynb #6b4bc17a
+PRETRAIN_ARGS = ('s2t_freq', 'alpha', 'stylenet', 'stylenet_width', 'stylenet_iters', 'vgg_path')
+
+class StylisedPretraining(Method):
+    """UniFrame's pre-training (`pretrain()` in train_human.py): heatmap regression on source batches, each image
+    stylised towards a target image by the run's StyleNet with probability `s2t_freq` (`pretrain_loss`). Under a
+    profile with `pretrain_epochs` it trains that many epochs of the schedule, and the mean-teacher methods continue
+    from it on the same optimiser and scheduler (`synreal.train.continues_schedule`)."""
+    def __init__(self, title: str = 'Source-only, stylised (UniFrame pre-training)'):
+        self.title, self.defaults = title, {k: DEFAULTS[k] for k in PRETRAIN_ARGS}
+    def last_epoch(self, p) -> int: return p.pretrain_epochs or p.epochs
+    def setup(self, ctx: RunContext) -> None:
+        ctx.state['stylenet'] = _stylenet(ctx, ctx.args(), torch.Generator().manual_seed(ctx.cfg.seed))
+    def loss(self, ctx: RunContext, idx: list, g: torch.Generator, epoch: int):
+        a, n_tgt = ctx.args(), len(ctx.data['target_train'])
+        src = ctx.batch('source_train', idx, g)
+        x_t, _ = ctx.target_images(torch.randint(n_tgt, (len(idx),), generator=g).tolist(), g,
+                                   ctx.profile.augment(ctx.task.rotation))
+        return pretrain_loss(ctx.model, ctx.state['stylenet'], src, x_t, a['s2t_freq'], a['alpha'], g), {}

@@ -126,8 +126,8 @@ STAGE_A_ARGS = ('rec_loss', 'vgg_weights', 'size', 'beta', 'kp_window', 'kp_norm
 def stage_a_path(ctx: RunContext, a: dict) -> Path:
     """Where stage A's W and G are kept: in the folder of the run this one starts from (its own if none), named by
     the stage-A settings, so every method of a seed that starts from the same source-only run shares them."""
-    m = ctx.method
-    start = replace(ctx.cfg, method=m.init_from, method_args={}) if m.init_from else ctx.cfg
+    first = ctx.method.start_from(ctx.profile)
+    start = replace(ctx.cfg, method=first, method_args={}) if first else ctx.cfg
     key = hashlib.sha1(json.dumps({k: a[k] for k in STAGE_A_ARGS}, sort_keys=True).encode()).hexdigest()[:10]
     return start.run_dir(ctx.results_dir) / f'rec_stage_a_{key}.pt'
 
