@@ -207,12 +207,14 @@ PAPER_UNIFRAME = [
     Ref(_PRE, 's2t_freq', 0.5, REFERENCE, _UR, '--s2t-freq 0.5'),
     Ref(_UNI, 't2s_freq', 0.5, REFERENCE, _UR, '--t2s-freq 0.5'),
     Ref(_PRE, 'alpha', (0.0, 1.0), REFERENCE, _UR, '--s2t-alpha 0 1 --t2s-alpha 0 1'),
-    Ref(_PRE, 'stylenet', 'VGG AdaIN with a decoder trained offline', NOT_IMPLEMENTED, f'{_U} adain/train/train_human.py',
-        "vgg_normalised.pth, --style_weight 0.1, lr 1e-5, 500k iterations; ours: 'pixel' (colour statistics); "
-        "'vgg' trains an AdaIN decoder in the run on torchvision VGG-19 features"),
-    Ref(_PRE, 'stylenet_width', None, OUR_CHOICE, _OURS, "our StyleNets' option"),
-    Ref(_PRE, 'stylenet_iters', None, OUR_CHOICE, _OURS, "our StyleNets' option"),
-    Ref(_PRE, 'vgg_path', None, OUR_CHOICE, _OURS, "our StyleNets' option"),
+    Ref(_PRE, 'stylenet', 'vgg', REFERENCE, f'{_U} adain/train/train_human.py',
+        "AdaIN: a VGG encoder to relu4_1 and a decoder trained offline on source/target pairs (Style_net.py); ours "
+        "trains it once per task beside the runs"),
+    Ref(_PRE, 'stylenet_width', None, OUR_CHOICE, _OURS, "unused by the 'vgg' StyleNet"),
+    Ref(_PRE, 'stylenet_iters', 500000, NOT_IMPLEMENTED, f'{_U} adain/train/train_human.py',
+        '--max_iter 500000 at --lr 1e-5 (decay 5e-5), batch 4; ours: 300 Adam steps at lr 1e-3, batch 32'),
+    Ref(_PRE, 'vgg_path', None, OUR_CHOICE, _OURS, "None: torchvision's ImageNet VGG-19 from the torch hub cache, never "
+        "downloaded (UniFrame: AdaIN's vgg_normalised.pth)"),
     Ref(_UNI, 'occlude_rate', 0.5, REFERENCE, _UR, '--occlude-rate 0.5 (train(): "adaptively occlude keypoints")'),
     Ref(_UNI, 'occlude_thresh', 0.9, REFERENCE, _UR, '--occlude-thresh 0.9: teacher maxima >= 0.9 may be occluded'),
     Ref(_UNI, 'occlude_size', 10, REFERENCE, _UT, '--occlude-size 10 (default): half-width in px of the 256-px input; '

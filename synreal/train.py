@@ -178,7 +178,9 @@ def run_schedule(p: Profile, method: Method) -> Profile:
 def _start_from(cfg: RunConfig, model: PosePredictor, device: torch.device, results_dir, data: dict,
                 progress: bool) -> None:
     "Load into `model` the weights of the finished run `cfg`'s method starts from (`start_from`), training it first if missing."
-    init = replace(cfg, method=get_method(cfg.method).start_from(cfg.profile), method_args={})
+    start = get_method(cfg.method).start_from(cfg.profile)
+    # the arguments both methods take go with it: a pre-training run styles with the adaptation's StyleNet
+    init = replace(cfg, method=start, method_args={k: v for k, v in cfg.method_args.items() if k in get_method(start).defaults})
     train_run(init, results_dir, data, progress)
     ck = torch.load(init.run_dir(results_dir) / 'checkpoint.pt', map_location=device, weights_only=True)
     model.load_state_dict(ck['model'])

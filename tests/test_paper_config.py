@@ -61,7 +61,8 @@ def test_reference_values_that_differ_from_the_old_defaults():
     assert {k: args('pseudo_rec')[k] for k in ('ema_decay', 'size', 'rec_loss')} == \
         {'ema_decay': 0.999, 'size': 'paper', 'rec_loss': 'vgg'}
     assert (args('regda')['gl_max_iters'], args('regda')['epoch_fraction'], args('ccssl')['epoch_fraction']) == (1000, 1.0, 1.0)
-    assert args('baseline')['stylenet'] == 'pixel'   # UniFrame's AdaIN StyleNet is not implemented: not claimed
+    assert args('baseline')['stylenet'] == args('pretrain')['stylenet'] == 'vgg'   # UniFrame's AdaIN, in both phases
+    assert args('baseline')['stylenet_iters'] == METHODS['baseline'].defaults['stylenet_iters']   # 500k: not implemented
 
 
 def test_run_overrides_win_and_unknown_arguments_stay_an_error():
@@ -69,8 +70,8 @@ def test_run_overrides_win_and_unknown_arguments_stay_an_error():
     cfg = RunConfig('rhd2h3d', 'baseline', 0, paper, method_args={'ema_decay': 0.9})
     d = METHODS['baseline'].defaults
     assert cfg.method_args_full(d)['ema_decay'] == 0.9 and cfg.method_args_source(d)['ema_decay'] == 'run override'
-    with pytest.raises(ValueError, match='stylised_pretraining'):   # a not-implemented reference value cannot be set either
-        RunConfig('rhd2h3d', 'baseline', 0, paper, method_args={'stylised_pretraining': True}).method_args_full(d)
+    with pytest.raises(ValueError, match='model_selection'):   # a not-implemented reference value cannot be set either
+        RunConfig('rhd2h3d', 'baseline', 0, paper, method_args={'model_selection': 'best'}).method_args_full(d)
 
 
 @pytest.mark.parametrize('profile', [p for p in PROFILES if p != 'paper'])

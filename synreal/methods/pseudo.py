@@ -5,6 +5,7 @@
 # %% ../../nbs/31_pseudo.ipynb #ef2e06ea
 from __future__ import annotations
 import copy
+import hashlib
 import json
 import math
 import torch
@@ -15,15 +16,18 @@ from ..data.augment import AugmentConfig, invert_matrices, warp_keypoints
 from ..models.stylenet import StyleNet, stylize, train_stylenet
 from ..models.lifter import Lifter, anchor_pose, fit_camera, normalize_pose, project, train_lifter
 from ..losses import joints_mse_loss, masked_mse
+from ..models.pose import weights_file
+from ..utils import resolve, run_lock, save_checkpoint, write_json
 from .base import Method, RunContext, TargetEpochs
 
 # %% auto #0
-__all__ = ['CONSTRAINTS', 'STRATEGIES', 'SWITCH_OVERLAPS', 'SHIFT_COUNTS', 'DEFAULTS', 'LABELS_3D', 'PRETRAIN_ARGS',
-           'pretrain_loss', 'make_teacher', 'ema_update', 'move_keypoints', 'pseudo_labels', 'confidence_mask',
-           'occlude_keypoints', 'bone_pairs', 'bone_lengths', 'bone_angles', 'KinematicLimits', 'kinematic_mask',
-           'hinge_axes', 'joint_angles', 'KinematicConstraints', 'constraint_residuals', 'joint_residual',
-           'correct_pose', 'corrected_labels', 'strategy_masks', 'mask_overlap', 'mask_share', 'should_combine',
-           'correct_labels', 'PseudoLabelStats', 'reproject', 'PseudoLabelling', 'StylisedPretraining']
+__all__ = ['CONSTRAINTS', 'STRATEGIES', 'SWITCH_OVERLAPS', 'SHIFT_COUNTS', 'DEFAULTS', 'STYLENET_ARGS', 'LABELS_3D',
+           'PRETRAIN_ARGS', 'pretrain_loss', 'make_teacher', 'ema_update', 'move_keypoints', 'pseudo_labels',
+           'confidence_mask', 'occlude_keypoints', 'bone_pairs', 'bone_lengths', 'bone_angles', 'KinematicLimits',
+           'kinematic_mask', 'hinge_axes', 'joint_angles', 'KinematicConstraints', 'constraint_residuals',
+           'joint_residual', 'correct_pose', 'corrected_labels', 'strategy_masks', 'mask_overlap', 'mask_share',
+           'should_combine', 'correct_labels', 'PseudoLabelStats', 'reproject', 'PseudoLabelling',
+           'StylisedPretraining']
 
 # %% ../../nbs/31_pseudo.ipynb #b1226ecb
 def pretrain_loss(model: nn.Module, net: StyleNet, source: dict, target_images: torch.Tensor, prob: float = 0.5,
@@ -447,13 +451,31 @@ DEFAULTS = dict(
 )
 
 # %% ../../nbs/31_pseudo.ipynb #d60ea798
+STYLENET_ARGS = ('stylenet', 'stylenet_width', 'stylenet_iters', 'vgg_path')
+
 def _stylenet(ctx: RunContext, a: dict, g: torch.Generator) -> StyleNet:
-    "The run's frozen StyleNet; a learned one is first trained on 512 source and 512 target images."
-    net = StyleNet(a['stylenet'], a['stylenet_width'], a['vgg_path']).to(ctx.device)
-    if a['stylenet'] != 'pixel':
-        idx = lambda split: torch.randint(len(ctx.data[split]), (512,), generator=g).tolist()
-        imgs = torch.cat([ctx.batch(s, idx(s), g)['image'] for s in ('source_train', 'target_train')])
-        train_stylenet(net, imgs, a['stylenet_iters'], generator=g)
+    """The run's frozen StyleNet. A learned one ('small', 'vgg') is trained once per task, as UniFrame trains its AdaIN
+    decoder offline: on 512 source and 512 target images with partners from the other domain (seed 0, whatever the
+    run's), kept beside the task's runs under a name from its settings, and read back by every later run and seed.
+    'vgg' reads torchvision's ImageNet VGG-19 from `vgg_path`, else from the torch hub cache (never downloaded)."""
+    vgg = a['vgg_path'] or (weights_file('vgg19', 'IMAGENET1K_V1') if a['stylenet'] == 'vgg' else None)
+    net = StyleNet(a['stylenet'], a['stylenet_width'], vgg).to(ctx.device)
+    if a['stylenet'] == 'pixel': return net.requires_grad_(False)
+    key = {k: str(a[k]) for k in STYLENET_ARGS} | {'input_size': ctx.profile.input_size}
+    name = 'stylenet_' + hashlib.sha1(json.dumps(key, sort_keys=True).encode()).hexdigest()[:10]
+    folder = resolve(ctx.results_dir) / ctx.profile.name / ctx.cfg.task
+    with run_lock(folder, name + '.lock'):                     # one run trains it; the others wait, then read it
+        if (folder / f'{name}.pt').exists():
+            net.load_state_dict(torch.load(folder / f'{name}.pt', map_location=ctx.device, weights_only=True))
+        else:
+            g0 = torch.Generator().manual_seed(0)
+            pick = lambda split: torch.randint(len(ctx.data[split]), (512,), generator=g0).tolist()
+            src = ctx.batch('source_train', pick('source_train'), g0)['image']
+            tgt, _ = ctx.target_images(pick('target_train'), g0, ctx.profile.augment(ctx.task.rotation))
+            domains = torch.arange(len(src) + len(tgt)) >= len(src)
+            losses = train_stylenet(net, torch.cat([src, tgt]), a['stylenet_iters'], generator=g0, domains=domains)
+            save_checkpoint(folder / f'{name}.pt', net.state_dict())
+            write_json(folder / f'{name}.json', {'settings': key, 'loss_first': losses[:10], 'loss_last': losses[-10:]})
     return net.requires_grad_(False)
 
 # %% ../../nbs/31_pseudo.ipynb #be26e2a4

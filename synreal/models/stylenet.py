@@ -90,16 +90,30 @@ def style_losses(net: StyleNet, c: torch.Tensor, s: torch.Tensor, style_weight: 
     return F.mse_loss(f, t) + style_weight * (F.mse_loss(m1, m2) + F.mse_loss(s1, s2))
 
 # %% ../../nbs/25_stylenet.ipynb #1c21b89e
+def _other_domain(domains: torch.Tensor, i: torch.Tensor, generator=None) -> torch.Tensor:
+    "For each index of `i`, a random index of an image of the other domain (`domains`: bool per image)."
+    pools = [torch.nonzero(~domains).flatten(), torch.nonzero(domains).flatten()]
+    if not (len(pools[0]) and len(pools[1])): raise ValueError('domains must name images of both domains.')
+    want = (~domains[i]).long()                                 # 1: a True-domain partner
+    r = torch.rand(len(i), generator=generator)
+    pick = [p[(r * len(p)).long().clamp(max=len(p) - 1)] for p in pools]
+    return torch.where(want.bool(), pick[1], pick[0])
+
 def train_stylenet(net: StyleNet, images: torch.Tensor, iters: int = 300, batch: int = 32, lr: float = 1e-3,
-                   generator: torch.Generator | None = None) -> list[float]:
+                   generator: torch.Generator | None = None, domains: torch.Tensor | None = None) -> list[float]:
     """Train `net` on normalised images (source and target mixed): 'small' as an autoencoder (reconstruction),
-    'vgg' as AdaIN's decoder (content + style, random partner). 'pixel' has nothing to train."""
+    'vgg' as AdaIN's decoder (content + style): each content image is styled by a random partner, one of the other
+    domain when `domains` (bool per image) is given, as UniFrame pairs source with target. 'pixel' has nothing to train."""
     params = [p for p in net.parameters() if p.requires_grad]
     if not params: return []
+    dev = next(net.parameters()).device
     opt = torch.optim.Adam(params, lr=lr); losses = []
     for _ in range(iters):
-        x = images[torch.randint(len(images), (batch,), generator=generator)].to(next(net.parameters()).device)
+        i = torch.randint(len(images), (batch,), generator=generator)
+        x = images[i].to(dev)
         if net.kind == 'small': loss = F.mse_loss(net.decoder(net.encoder(x)), x)
-        else: loss = style_losses(net, x, x.roll(1, 0))
+        else:
+            style = x.roll(1, 0) if domains is None else images[_other_domain(domains, i, generator)].to(dev)
+            loss = style_losses(net, x, style)
         opt.zero_grad(); loss.backward(); opt.step(); losses.append(loss.item())
     return losses
