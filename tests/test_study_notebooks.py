@@ -31,3 +31,14 @@ def test_anatomy_notebook(tmp_path):
     # one source-only run, scored on both targets; an oracle per target
     assert len(list((tmp_path / 'results').rglob('source_only/seed0/metrics.json'))) == 1
     assert len(list((tmp_path / 'results').rglob('oracle/seed0/metrics.json'))) == 2
+
+
+def test_stage_a_notebook(tmp_path):
+    out = tmp_path / 'out'
+    papermill('study_stage_a.ipynb', tmp_path / 'stage_a.ipynb', ('profile', 'smoke'), ('iters', 4), ('eval_every', 2),
+              ('eval_pairs', 4), ('results_dir', str(tmp_path / 'results')), ('out_dir', str(out)))
+    table = pd.read_csv(out / 'stage_a_rhd2h3d.csv', index_col=0)
+    assert table.index.tolist() == [0, 2, 4]                        # before training, every eval_every, and the last
+    assert (table['copy the base'] < table['grey']).all()           # on frames of one sequence, copying beats grey
+    saved = json.loads((out / 'stage_a_rhd2h3d_losses.json').read_text())
+    assert len(saved['train']) == 4 and (out / 'stage_a_rhd2h3d.png').stat().st_size > 0

@@ -102,9 +102,10 @@ def target_images(dataset, idx, input_size: int, device='cpu') -> torch.Tensor:
 # %% ../../nbs/32_rec.ipynb #4fe52ca5
 def pretrain_reconstructor(model, rec: Reconstructor, dataset: KeypointDataset, sampler: PairSampler,
                            input_size: int, iters: int = 300, batch_size: int = 16, lr: float = 2e-3,
-                           beta: float = 20.0, loss_fn=None, generator=None, device='cpu', **decode) -> list[float]:
+                           beta: float = 20.0, loss_fn=None, generator=None, device='cpu', callback=None,
+                           **decode) -> list[float]:
     """Train W and G on pairs of `dataset` with the frozen `model`'s keypoints; returns the loss per iteration.
-    `decode`: `reconstruct`'s keypoint options (`kp_window`, `kp_normalize`)."""
+    `decode`: `reconstruct`'s keypoint options (`kp_window`, `kp_normalize`); `callback(i, rec)` after step i (1-based)."""
     loss_fn = loss_fn or PyramidL1Loss()
     hm_size = model.heatmap_size(input_size)
     opt = torch.optim.Adam(rec.parameters(), lr=lr, betas=(0.5, 0.999))
@@ -117,6 +118,7 @@ def pretrain_reconstructor(model, rec: Reconstructor, dataset: KeypointDataset, 
         loss = loss_fn(out['prediction'], out['driving'])
         opt.zero_grad(set_to_none=True); loss.backward(); opt.step(); sched.step()
         losses.append(loss.item())
+        if callback is not None: callback(len(losses), rec); rec.train()
     return losses
 
 # %% ../../nbs/32_rec.ipynb #2cac2300
