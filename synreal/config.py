@@ -278,7 +278,8 @@ PAPER_BASELINES = [   # RegDA as TLlib runs it, CC-SSL as its authors run it
         "ours: the profile's source-only run (Adam); the title says so"),
     Ref('regda', 'target_weights', 'target visibility weights on the target terms', NOT_IMPLEMENTED, _TR,
         'ours: none (target labels are never read)'),
-    Ref('regda', 'epochs', 30, NOT_IMPLEMENTED, _TS, "--epochs 10 on SURREAL -> Human3.6M; ours: the profile's adapt_epochs"),
+    Ref('regda', 'epochs', 30, REFERENCE, _TS, "--epochs 30 (--epochs 10 on SURREAL -> Human3.6M: pass "
+        "method_args={'regda': {'epochs': 10}} for that task)"),
     Ref('ccssl', 'gamma', 10.0, REFERENCE, f'{_C}options/train_options.py', '--gamma_ 10.0'),
     Ref('ccssl', 'rounds', 6, REFERENCE, f'{_C}CCSSL.py', 'labels regenerated every 10 epochs of --num-epochs 60'),
     *(Ref('ccssl', a, v, REFERENCE, f'{_C}CCSSL.py', 'p = 1 - 0.02 (epoch + 10), at least 0.2: keeps 20, 40, .. 80 %')
@@ -297,7 +298,7 @@ PAPER_BASELINES = [   # RegDA as TLlib runs it, CC-SSL as its authors run it
         '15 px of 256 (ours: zero motion, no optical flow; the title says so)'),
     Ref('ccssl', 'flip', False, REFERENCE, _CC, "#is_flip is commented out: the released code labels without a flipped view "
         "(ours defaults to True elsewhere, our choice)"),
-    Ref('ccssl', 'epochs', 60, NOT_IMPLEMENTED, f'{_C}options/train_options.py', "ours: the profile's adapt_epochs"),
+    Ref('ccssl', 'epochs', 60, REFERENCE, f'{_C}options/train_options.py', '--num-epochs 60'),
 ]
 
 # %% ../nbs/29_config.ipynb #edf5b1c7

@@ -168,10 +168,12 @@ def continues_schedule(p: Profile, method: Method) -> bool:
     return bool(p.pretrain_epochs) and start is not None and get_method(start).last_epoch(p) < p.epochs
 
 # %% ../nbs/37_train.ipynb #ae2c1cd6
-def run_schedule(p: Profile, method: Method) -> Profile:
+def run_schedule(p: Profile, method: Method, args: dict | None = None) -> Profile:
     """The profile a method trains with: the whole schedule when it continues its start run's (`continues_schedule`);
-    else one that starts from another run trains `adapt_epochs` (when set)."""
+    else its own `epochs` argument when `args` (the run's method arguments) sets one (RegDA's, CC-SSL's authors'
+    counts); else, when it starts from another run, `adapt_epochs` (when set)."""
     if continues_schedule(p, method): return p
+    if (args or {}).get('epochs'): return replace(p, epochs=args['epochs'])
     return replace(p, epochs=p.adapt_epochs) if method.start_from(p) and p.adapt_epochs else p
 
 # %% ../nbs/37_train.ipynb #127c40d7
@@ -197,7 +199,7 @@ def _run_context(cfg: RunConfig, method: Method, task, device: torch.device, run
     if fast_path(p, device)[1]: model = model.to(memory_format=torch.channels_last)
     if method.start_from(p) and not (run_dir / 'checkpoint.pt').exists():
         _start_from(cfg, model, device, results_dir, data, progress)   # trained first if it is missing
-    cfg = replace(cfg, profile=run_schedule(p, method)); p = cfg.profile   # what this run trains for
+    cfg = replace(cfg, profile=run_schedule(p, method, cfg.method_args_full(method.defaults))); p = cfg.profile
     hm_size = model.heatmap_size(p.input_size)
     if p.compile: model.forward = torch.compile(model.forward)
     ctx = RunContext(cfg, task, data, model, device, hm_size, resolve(results_dir), method)

@@ -147,7 +147,8 @@ def temporal_consistency(keypoint: torch.Tensor, confidence: torch.Tensor, prev:
 
 # %% ../../nbs/35_ccssl.ipynb #7bb54a30
 CCSSL_LR, PAPER_PROFILE_LR = 2.5e-4, 1e-4   # train_options.py --learning-rate; the `paper` profile's lr (UniFrame)
-CCSSL_DEFAULTS = dict(gamma=10.0, rounds=6, share_start=0.2, share_step=0.2, share_max=0.8,
+CCSSL_DEFAULTS = dict(epochs=None,               # None: the profile's adapt_epochs; CC-SSL: 60 (--num-epochs)
+                      gamma=10.0, rounds=6, share_start=0.2, share_step=0.2, share_max=0.8,
                       n_views=5, scale_std=0.25, rot_std=30.0, rot_max=60.0,
                       consistency_tol=None,       # None: CC-SSL's averaging; a number: also the agreement gate (ours)
                       flip=True,                  # a mirrored view, mirrored back with the left/right swap

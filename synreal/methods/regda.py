@@ -155,7 +155,8 @@ def regda_step_c(model, head_adv: nn.Module, opts: dict, x_t: torch.Tensor, coef
                 disagreement=disagreement(y_adv.detach(), gt, gf))
 
 # %% ../../nbs/34_regda.ipynb #82357703
-REGDA_DEFAULTS = dict(margin=4.0, trade_off=1.0, gl_lo=0.0, gl_hi=0.1, gl_alpha=1.0,
+REGDA_DEFAULTS = dict(epochs=None,               # None: the profile's adapt_epochs; TLlib: 30 (10 on SURREAL)
+                      margin=4.0, trade_off=1.0, gl_lo=0.0, gl_hi=0.1, gl_alpha=1.0,
                       gl_max_iters=None,          # None: total iterations / 15 (TLlib: 1000 of 15,000)
                       head_layers=2, fresh_head=True, source_loss='kl', suppress_true=False, epoch_fraction=0.5,
                       lr_f=0.01, lr_head=0.1, momentum=0.9, weight_decay=1e-4,
