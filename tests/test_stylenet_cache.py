@@ -43,3 +43,14 @@ def test_the_vgg_stylenet_never_downloads(tmp_path):
             train_run(cfg, tmp_path / 'r', load_task_data('rhd2h3d', p, progress=False), progress=False)
         assert not (tmp_path / 'hub' / 'checkpoints').exists()
     finally: torch.hub.set_dir(hub)
+
+
+def test_a_missing_vgg19_stops_the_run_before_anything_is_written(tmp_path):
+    hub = torch.hub.get_dir()
+    torch.hub.set_dir(str(tmp_path / 'hub'))
+    try:
+        cfg = RunConfig('rhd2h3d', 'baseline', 0, get_profile('smoke'), method_args=dict(stylenet='vgg'))
+        with pytest.raises(FileNotFoundError, match='vgg19'):
+            train_run(cfg, tmp_path / 'r', progress=False)
+        assert not (tmp_path / 'r').exists()     # not even the source-only run it starts from
+    finally: torch.hub.set_dir(hub)
