@@ -21,7 +21,7 @@ from ..data.formats.surreal import SMPL24, SMPL_TO_BODY16, SURREAL_DIR, SURREAL_
 from ..data.formats.h36m import H36M_DIR, H36M_SUBJECTS, h36m_to_body16
 from .build import _rng, _save_jpeg, _save_png, embedded_root, locked_generate, render_batches, swap_in, sized_config
 from .hands import TARGET_SWITCHES, _save_jpeg_max, check_switches, switch_rng
-from .render import COLOUR_PHOTOS, GREY_PHOTOS, colour_shift, gaussian_blur, photo_crops, render_capsules, sample_skin, shade, smooth_noise, source_backgrounds, to_uint8
+from .render import COLOUR_PHOTOS, GREY_PHOTOS, colour_shift, gaussian_blur, keyed_photo_backgrounds, photo_crops, render_capsules, sample_skin, shade, smooth_noise, source_backgrounds, to_uint8
 
 # %% auto #0
 __all__ = ['SMPL_PARENT', 'REST_OFFSET', 'BONE_GROUP', 'JOINT_LIMITS', 'HEAD_CENTRE', 'HEAD_RADIUS', 'NOSE', 'H36M_ACTIONS',
@@ -139,7 +139,7 @@ class BodyBenchmarkConfig:
     tgt_viewpoint: str = 'target'         # 'source': cameras at SURREAL's distance (src_cam_dist), level with the pelvis
     tgt_poses: str = 'target'             # 'source': SURREAL's pose sampler (`sequence_poses` defaults)
     batch: int = 64
-    version: int = 1
+    version: int = 2                      # 2: a Human3.6M sequence keeps its background per camera, and its occluder
 
     @classmethod
     def smoke(cls, **kw):
@@ -267,6 +267,7 @@ def sample_h36m(cfg: BodyBenchmarkConfig, rng: np.random.Generator) -> dict:
              cloth=rng.uniform(0.05, 0.9, (ns, 4, 3)), cloth_photo=len(COLOUR_PHOTOS) + rng.integers(len(GREY_PHOTOS), size=(ns, 4)),
              occluder=rng.random(n_occ) < cfg.tgt_occluder, occ_pos=rng.uniform(-1, 1, (n_occ, 2, 3)),
              light=rng.normal(size=(n_occ, 3)) * [1, 1, 0.3] + [0, 0, 1.5], light_colour=rng.uniform(0.8, 1.2, (n_occ, 3)))
+    p['bg_key'] = rng.integers(2**40, size=(n_occ, 5))   # a background per sequence and camera; [:, 4]: its occluder
     if cfg.tgt_appearance == 'source': p.update(_surreal_look(ns, n_occ, switch_rng(rng, 'tgt_appearance')))
     return p
 
@@ -309,13 +310,12 @@ def render_h36m(p: dict, idx: dict, sl: slice, size: int, rng: np.random.Generat
     (s, cam, pose, seq), R, out, m, occluder = _h36m_geometry(p, idx, sl, size)
     n = len(s)
     tt = lambda v: torch.as_tensor(v, dtype=torch.float32).view(n, -1, 1, 1)
-    n_photos = len(COLOUR_PHOTOS) + len(GREY_PHOTOS)
-    bg = colour_shift(photo_crops(rng.integers(n_photos, size=n), rng, size, (0.5, 1.0)), rng, gain=(0.6, 1.1))
+    bg = keyed_photo_backgrounds(p['bg_key'][seq, cam], size, (0.5, 1.0), gain=(0.6, 1.1))  # a static camera's room
     tex = photo_crops(p['cloth_photo'][s, 1], rng, size, (0.2, 0.5)).mean(1, keepdim=True)
     skin = tt(p['subj']['skin'][pose]) * (1 + 0.12 * smooth_noise(n, size, rng))
     cloth = torch.as_tensor(p['cloth'][s], dtype=torch.float32)                      # (n,4,3)
     cloth = cloth[torch.arange(n)[:, None, None], m[:, 0].clamp(max=3)].permute(0, 3, 1, 2) * (0.6 + 0.8 * tex)
-    occ = colour_shift(photo_crops(rng.integers(n_photos, size=n), rng, size, (0.2, 0.5)), rng)
+    occ = keyed_photo_backgrounds(p['bg_key'][seq, 4], size, (0.2, 0.5))   # the sequence's one occluder
     albedo = torch.where(m == 0, skin, torch.where(m == 4, occ, cloth))
     light = np.einsum('nij,nj->ni', R, p['light'][seq]) + [0, 0, -1]          # a studio light, partly from the camera side
     fg = shade(out, albedo, light, rng.uniform(0.2, 0.45, n)) * tt(p['light_colour'][seq])

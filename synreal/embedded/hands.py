@@ -21,7 +21,7 @@ from ..geometry import _unit, intrinsics, project, random_rotations, rotations_a
 from ..data.formats.rhd import RHD_DIR, hand21_to_rhd
 from ..data.formats.h3d import H3D_DIR
 from .build import _read_marker, _rng, _save_jpeg, _save_png, embedded_root, locked_generate, render_batches, swap_in, sized_config
-from .render import COLOUR_PHOTOS, GREY_PHOTOS, colour_shift, gaussian_blur, lambert, photo_crops, render_capsules, sample_skin, smooth_noise, source_backgrounds, to_uint8
+from .render import COLOUR_PHOTOS, GREY_PHOTOS, colour_shift, gaussian_blur, lambert, keyed_photo_backgrounds, photo_crops, render_capsules, sample_skin, smooth_noise, source_backgrounds, to_uint8
 
 # %% auto #0
 __all__ = ['FINGERS', 'MCP', 'TIPS', 'CHAIN_BASE', 'BONE_LENGTH', 'CHAIN_RADIUS', 'WRIST_RADIUS', 'ANGLE_LIMITS', 'MIRROR_Y',
@@ -259,7 +259,8 @@ class HandBenchmarkConfig:
     tgt_viewpoint: str = 'target'         # 'source': orientations from `source_rotations`, the source's box/focal ratio
     tgt_poses: str = 'target'             # 'source': every group's pose from `SOURCE_POSES` (no grasp-only object groups)
     batch: int = 64                       # images rendered at once (part of the config: noise is drawn per batch)
-    version: int = 2                      # bump when the generator changes, so stale benchmarks regenerate
+    version: int = 3                      # bump when the generator changes, so stale benchmarks regenerate
+                                          # (3: a target sequence keeps its background, a multi-view camera its own)
 
     @classmethod
     def smoke(cls, **kw):
@@ -440,6 +441,8 @@ def sample_target(cfg: HandBenchmarkConfig, rng: np.random.Generator) -> dict:
              sleeve=np.where(rng.random((ng, 1)) < 0.6, rng.uniform(0.05, 0.9, (ng, 3)), skin_all[g_sub][:, :3])[gi],
              light=_unit(np.stack([rng.uniform(-1, 1, ng), rng.uniform(-1, 1, ng), -rng.uniform(0.2, 1, ng)], 1))[gi],
              light_colour=rng.uniform(0.8, 1.2, (ng, 3))[gi], subject_seed=rng.integers(2**31, size=cfg.tgt_subjects))
+    # a sequence keeps its backdrop; each camera of a multi-view capture sees its own (keyed_photo_backgrounds)
+    p['bg_key'] = rng.integers(2**40, size=ng)[gi] * 64 + np.where(multi, 1 + view, 0)
     if cfg.tgt_appearance == 'source': p.update(_source_look(ng, gi, skin_all[g_sub], switch_rng(rng, 'tgt_appearance')))
     return p
 
@@ -475,8 +478,7 @@ def render_target(p: dict, sl: slice, size: int, rng: np.random.Generator, gen: 
     out, mat, vis = _target_geometry(p, sl, size)
     n = len(vis)
     t = lambda v: torch.as_tensor(v, dtype=torch.float32).view(n, -1, 1, 1)
-    n_photos = len(COLOUR_PHOTOS) + len(GREY_PHOTOS)
-    bg = colour_shift(photo_crops(rng.integers(n_photos, size=n), rng, size), rng)
+    bg = keyed_photo_backgrounds(p['bg_key'][sl], size)
     micro = photo_crops(len(COLOUR_PHOTOS) + rng.integers(len(GREY_PHOTOS), size=n), rng, size, (0.1, 0.3)).mean(1, keepdim=True)
     skin = t(p['skin'][sl]) * (1 + 0.12 * smooth_noise(n, size, rng)) * (1 + 0.25 * (micro - micro.mean((2, 3), keepdim=True)))
     cloth = t(p['sleeve'][sl]) * (0.6 + 0.8 * photo_crops(p['sleeve_photo'][sl], rng, size, (0.2, 0.5)).mean(1, keepdim=True))

@@ -12,8 +12,8 @@ from PIL import Image
 
 # %% auto #0
 __all__ = ['SKIN_TONES', 'COLOUR_PHOTOS', 'GREY_PHOTOS', 'render_capsules', 'sample_skin', 'photo_stack', 'photo_crops',
-           'colour_shift', 'smooth_noise', 'gaussian_blur', 'lambert', 'source_backgrounds', 'to_uint8', 'shade',
-           'outdoor_backdrops']
+           'colour_shift', 'keyed_photo_backgrounds', 'smooth_noise', 'gaussian_blur', 'lambert', 'source_backgrounds',
+           'to_uint8', 'shade', 'outdoor_backdrops']
 
 # %% ../../nbs/19_render.ipynb #93d5b86f
 def _capsule_field(px, py, prm, shade: bool = True):
@@ -140,6 +140,19 @@ def colour_shift(img: torch.Tensor, rng: np.random.Generator, gain=(0.7, 1.3), b
     grey = img.mean(1, keepdim=True)
     img = grey + t(rng.uniform(*sat, n)) * (img - grey)
     return (img * t(rng.uniform(*gain, (n, 3))) + t(rng.uniform(-bias, bias, (n, 3)))).clamp(0, 1)
+
+# %% ../../nbs/19_render.ipynb #97eb99a9
+def keyed_photo_backgrounds(keys, size: int, scale=(0.25, 0.8), gain=(0.7, 1.3)) -> torch.Tensor:
+    """(n,3,size,size) photo backgrounds, one per distinct integer key: a random photo's crop, colour-shifted, drawn from
+    the key alone. Frames that share a key (a sequence, a static camera) share their background, whichever batch or
+    process renders them."""
+    keys = np.asarray(keys).reshape(-1)
+    uniq, inv = np.unique(keys, return_inverse=True)
+    n_photos, out = len(COLOUR_PHOTOS) + len(GREY_PHOTOS), []
+    for k in uniq:
+        r = np.random.default_rng(int(k))
+        out.append(colour_shift(photo_crops(r.integers(n_photos, size=1), r, size, scale), r, gain=gain))
+    return torch.cat(out)[torch.as_tensor(inv)]
 
 # %% ../../nbs/19_render.ipynb #10b9ef31
 def smooth_noise(n: int, size: int, rng: np.random.Generator, cells: int = 6) -> torch.Tensor:
