@@ -105,7 +105,8 @@ def grid_progress(cfgs, results_dir='results') -> dict:
     "From the run folders of `cfgs`: runs finished of all, epochs finished of planned, and each unfinished run's epoch."
     out = dict(runs=0, done=0, epochs=0, planned=0, current=[])
     for c in cfgs:
-        d, n = c.run_dir(results_dir), run_schedule(c.profile, get_method(c.method), c.method_args_full(get_method(c.method).defaults)).epochs
+        m = get_method(c.method)
+        d, n = c.run_dir(results_dir), run_schedule(c.profile, m, c.method_args_full(m.defaults)).epochs
         finished, log = (d / 'metrics.json').exists(), d / 'log.jsonl'
         k = n if finished else min(n, len(log.read_text().splitlines())) if log.exists() else 0
         out['runs'] += 1; out['done'] += finished; out['epochs'] += k; out['planned'] += n

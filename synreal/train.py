@@ -311,9 +311,7 @@ def train_run(cfg: RunConfig, results_dir='results', data: dict | None = None, p
     run_dir = cfg.run_dir(results_dir); config = cfg.to_dict(method.defaults)
     if p.backbone in TORCHVISION_TRUNKS and not (run_dir / 'metrics.json').exists():
         weights_file(p.backbone, p.weights)   # ImageNet weights missing: say where they go, before anything is written
-    a = config['method_args']
-    if a.get('stylenet') == 'vgg' and not a.get('vgg_path') and not (run_dir / 'metrics.json').exists():
-        weights_file('vgg19', 'IMAGENET1K_V1')    # likewise the AdaIN StyleNet's VGG-19 (UniFrame's, under `paper`)
+    if not (run_dir / 'metrics.json').exists(): method.check_files(config['method_args'])   # likewise its own files
     done = _check_or_write_config(run_dir, config, write=main)
     barrier()
     if done is not None: return done

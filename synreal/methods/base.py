@@ -74,6 +74,8 @@ class Method:
     def last_epoch(self, p) -> int:
         "How many epochs of `p`'s schedule the run has trained when it ends: all of them, unless a subclass stops early."
         return p.epochs
+    def check_files(self, args: dict) -> None:
+        "Raise before anything is written when a local file the method's `args` need is missing (weights are never downloaded)."
     def setup(self, ctx: RunContext) -> None: pass
     def epoch_size(self, ctx: RunContext) -> int:
         "How many positions an epoch's random order covers (a split's length, or a part of it)."

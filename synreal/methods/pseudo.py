@@ -453,13 +453,16 @@ DEFAULTS = dict(
 # %% ../../nbs/31_pseudo.ipynb #d60ea798
 STYLENET_ARGS = ('stylenet', 'stylenet_width', 'stylenet_iters', 'vgg_path')
 
+def _vgg_file(a: dict):
+    "The 'vgg' StyleNet's VGG-19: `vgg_path`, else torchvision's file in the torch hub cache (an error if absent); None otherwise."
+    return (a['vgg_path'] or weights_file('vgg19', 'IMAGENET1K_V1')) if a['stylenet'] == 'vgg' else None
+
 def _stylenet(ctx: RunContext, a: dict, g: torch.Generator) -> StyleNet:
     """The run's frozen StyleNet. A learned one ('small', 'vgg') is trained once per task, as UniFrame trains its AdaIN
     decoder offline: on 512 source and 512 target images with partners from the other domain (seed 0, whatever the
     run's), kept beside the task's runs under a name from its settings, and read back by every later run and seed.
     'vgg' reads torchvision's ImageNet VGG-19 from `vgg_path`, else from the torch hub cache (never downloaded)."""
-    vgg = a['vgg_path'] or (weights_file('vgg19', 'IMAGENET1K_V1') if a['stylenet'] == 'vgg' else None)
-    net = StyleNet(a['stylenet'], a['stylenet_width'], vgg).to(ctx.device)
+    net = StyleNet(a['stylenet'], a['stylenet_width'], _vgg_file(a)).to(ctx.device)
     if a['stylenet'] == 'pixel': return net.requires_grad_(False)
     key = {k: str(a[k]) for k in STYLENET_ARGS} | {'input_size': ctx.profile.input_size}
     name = 'stylenet_' + hashlib.sha1(json.dumps(key, sort_keys=True).encode()).hexdigest()[:10]
@@ -586,6 +589,7 @@ class PseudoLabelling(TargetEpochs):
         self.defaults = {**DEFAULTS, **defaults}
     # UniFrame's single schedule (`p.pretrain_epochs`) starts from its stylised pre-training run
     def start_from(self, p) -> str | None: return 'pretrain' if p.pretrain_epochs else self.init_from
+    def check_files(self, args: dict) -> None: _vgg_file(args)
 
     def setup(self, ctx: RunContext) -> None:
         a, spec, tgt = ctx.args(), ctx.task.spec, ctx.data['target_train']
@@ -624,7 +628,6 @@ class PseudoLabelling(TargetEpochs):
                     m2d=m2d.float().mean().item(), combined=float(st.combined), occluded=occluded.float().mean().item())
         if m3d is not None: logs['m3d'] = m3d.float().mean().item()
         return loss, logs
-
     def eval_model(self, ctx: RunContext) -> nn.Module:
         "UniFrame reports the teacher (`evaluate='teacher'`): a copy with the last step's EMA update (`loss` has not applied it)."
         if ctx.args()['evaluate'] == 'student': return ctx.model
@@ -648,6 +651,7 @@ class StylisedPretraining(Method):
     def __init__(self, title: str = 'Source-only, stylised (UniFrame pre-training)'):
         self.title, self.defaults = title, {k: DEFAULTS[k] for k in PRETRAIN_ARGS}
     def last_epoch(self, p) -> int: return p.pretrain_epochs or p.epochs
+    def check_files(self, args: dict) -> None: _vgg_file(args)
     def setup(self, ctx: RunContext) -> None:
         ctx.state['stylenet'] = _stylenet(ctx, ctx.args(), torch.Generator().manual_seed(ctx.cfg.seed))
     def loss(self, ctx: RunContext, idx: list, g: torch.Generator, epoch: int):
