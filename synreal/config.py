@@ -46,6 +46,9 @@ class Profile:
     scale: tuple = (0.6, 1.3)
     color: float = 0.25
     blur: float = 0.8
+    shear: tuple = (0., 0.)           # UniFrame's x-shear in degrees after the crop ((0, 0): none, as TLlib)
+    shift: float = 0.0                # UniFrame's translation, a share of the side per axis (0: none, as TLlib)
+    zoom: tuple = (1., 1.)            # UniFrame's affine scale after the crop ((1, 1): none, as TLlib)
     sigma: float | None = 2.0         # heatmap Gaussian sigma in heatmap px; None: 2 * heatmap_size / 64 (TLlib)
     amp: bool = False                 # bf16 autocast on CUDA (ignored on the CPU)
     channels_last: bool = False       # NHWC memory format on CUDA (no gain measured on the CPU)
@@ -57,7 +60,8 @@ class Profile:
 
     def augment(self, task_rotation: float = 180.0) -> AugmentConfig:
         rotation = task_rotation if self.rotation is None else self.rotation
-        return AugmentConfig(rotation=rotation, scale=tuple(self.scale), color=self.color, blur=self.blur)
+        return AugmentConfig(rotation=rotation, scale=tuple(self.scale), color=self.color, blur=self.blur,
+                             shear=tuple(self.shear), shift=self.shift, zoom=tuple(self.zoom))
 
 # %% ../nbs/29_config.ipynb #aec86012
 def coerce_value(name: str, value, annotation: str, what: str = 'profile field'):
@@ -91,7 +95,8 @@ PROFILES = {
     'cpu-long': Profile(name='cpu-long', adapt_epochs=None),
     'paper': Profile(name='paper', benchmark='real', backbone='resnet101', weights='IMAGENET1K_V1', head_width=256,
                      input_size=256, cache_size=320, batch_size=32, epochs=70, iters_per_epoch=500, lr=1e-4,
-                     schedule='multistep', lr_milestones=(45, 60), blur=0.0, sigma=None, amp=True, channels_last=True,
+                     schedule='multistep', lr_milestones=(45, 60), blur=0.0, shear=(-30., 30.), shift=0.05,
+                     zoom=(0.6, 1.3), sigma=None, amp=True, channels_last=True,
                      adapt_epochs=None, pretrain_epochs=40, cpu_bf16=False, method_table='paper'),   # the values: PAPER_TABLE
     'gpu': Profile(name='gpu', benchmark='large', backbone='resnet101', head_width=256, input_size=256, cache_size=320,
                    batch_size=32, epochs=30, adapt_epochs=10, iters_per_epoch=100, lr=1e-3, sigma=None, amp=True,
@@ -177,9 +182,10 @@ PAPER_PROFILE = [   # the `paper` profile's fields (PROFILES['paper'] must agree
         "never reads target labels to choose a model"),
     Ref('profile', 'rotation', None, REFERENCE, _TS, "the task's: 180 on hands (UniFrame, TLlib), 30 on bodies "
         "(--rotation 30); UniFrame's commands use 60 on the SURREAL tasks"),
-    Ref('profile', 'scale', (0.6, 1.3), REFERENCE, _UR, '--scale_stu 0.6 1.3 (--resize-scale 0.6 1.3)'),
-    Ref('profile', 'shear', (-30, 30), NOT_IMPLEMENTED, _UR, '--shear_stu -30 30; ours: no shear'),
-    Ref('profile', 'translate', (0.05, 0.05), NOT_IMPLEMENTED, _UR, '--translate_stu 0.05 0.05; ours: no translation'),
+    Ref('profile', 'scale', (0.6, 1.3), REFERENCE, _UR, '--resize-scale 0.6 1.3 (RandomResizedCrop, area)'),
+    Ref('profile', 'zoom', (0.6, 1.3), REFERENCE, _UR, '--scale_stu 0.6 1.3 (RandomAffineRotation after the crop)'),
+    Ref('profile', 'shear', (-30., 30.), REFERENCE, _UR, '--shear_stu -30 30 (an x-shear: two values)'),
+    Ref('profile', 'shift', 0.05, REFERENCE, _UR, '--translate_stu 0.05 0.05 (ours is not rounded to whole pixels)'),
     Ref('profile', 'color', 0.25, REFERENCE, _UR, '--color_stu 0.25'),
     Ref('profile', 'blur', 0.0, REFERENCE, _UR, '--blur_stu 0 (TLlib regda.py: GaussianBlur up to 0.8)'),
     Ref('profile', 'sigma', None, REFERENCE, _UT, '--sigma 2 on 64 px heatmaps (None: 2 * heatmap_size / 64)'),
@@ -274,8 +280,18 @@ PAPER_BASELINES = [   # RegDA as TLlib runs it, CC-SSL as its authors run it
     Ref('regda', 'weight_decay', 1e-4, REFERENCE, _TR, '--wd 0.0001'),
     Ref('regda', 'lr_gamma', 1e-4, REFERENCE, _TR, '--lr-gamma 0.0001'),
     Ref('regda', 'lr_decay', 0.75, REFERENCE, _TR, '--lr-decay 0.75'),
-    Ref('regda', 'source_start', "TLlib's own 70-epoch SGD source pre-training", NOT_IMPLEMENTED, _TR,
-        "ours: the profile's source-only run (Adam); the title says so"),
+    Ref('regda', 'source_start', 'regda_source', REFERENCE, _TR, "pretrain() before adaptation (the `regda_source` run; "
+        "outside `paper`: the profile's shared source-only run, Adam; the title says so)"),
+    Ref('regda_source', 'lr', 0.1, REFERENCE, _TR, '--lr 0.1: SGD(pretrained_model.get_parameters(lr=args.lr))'),
+    Ref('regda_source', 'trunk_lr', 0.1, REFERENCE, f'{_TL} tllib/vision/models/keypoint_detection/pose_resnet.py',
+        'get_parameters: the backbone at 0.1 x lr (finetune=True), upsampling and head at lr'),
+    Ref('regda_source', 'momentum', 0.9, REFERENCE, _TR, '--momentum 0.9, nesterov=True'),
+    Ref('regda_source', 'weight_decay', 1e-4, REFERENCE, _TR, '--wd 0.0001'),
+    Ref('regda_source', 'lr_factor', 0.1, REFERENCE, _TR, 'MultiStepLR(--lr-step [45, 60], --lr-factor 0.1), stepped '
+        'before each of --pretrain_epochs 70 (the profile: epochs 70, lr_milestones (45, 60))'),
+    Ref('regda_source', 'source_loss', 'kl', REFERENCE, _TR, 'criterion = JointsKLLoss()'),
+    Ref('regda_source', 'model_selection', 'the epoch with the best source-test PCK', NOT_IMPLEMENTED, _TR,
+        'pretrain(): best_acc on val_source_loader; ours keeps the last epoch'),
     Ref('regda', 'target_weights', 'target visibility weights on the target terms', NOT_IMPLEMENTED, _TR,
         'ours: none (target labels are never read)'),
     Ref('regda', 'epochs', 30, REFERENCE, _TS, "--epochs 30 (--epochs 10 on SURREAL -> Human3.6M: pass "
@@ -355,6 +371,8 @@ class RunConfig:
         if not d['profile']['cpu_bf16']: d['profile'].pop('cpu_bf16')   # so runs from before the field read back
         if d['profile']['pretrain_epochs'] is None: d['profile'].pop('pretrain_epochs')   # likewise
         if d['profile']['method_table'] is None: d['profile'].pop('method_table')   # likewise
+        for k, off in (('shear', [0, 0]), ('shift', 0), ('zoom', [1, 1])):
+            if d['profile'][k] == off: d['profile'].pop(k)                          # likewise
         d['method_args'] = self.method_args_full(method_defaults)
         d['method_args_source'] = self.method_args_source(method_defaults)
         if self.data_root is None and self.profile.benchmark != 'real': d['benchmark_version'] = benchmark_version(self.task)

@@ -24,6 +24,10 @@ class AugmentConfig:
     color: float = 0.25                            # ColorJitter brightness = contrast = saturation
     blur: float = 0.8                              # Gaussian blur sigma ~ U(0, blur) output pixels
     hflip: bool = False                            # mirror half of the samples
+    # UniFrame's `RandomAffineRotation` after the crop (identity by default, TLlib has none of it):
+    shear: tuple[float, float] = (0., 0.)          # x-shear angle in degrees, U(lo, hi)
+    shift: float = 0.                              # translation U(-shift, shift) x output side, per axis
+    zoom: tuple[float, float] = (1., 1.)           # isotropic scale about the centre, U(lo, hi)
 
 # %% ../../nbs/15_augment.ipynb #a907b69b
 def _rand(shape, generator=None) -> torch.Tensor:
@@ -44,9 +48,21 @@ def resize_matrices(n: int, in_size: int, out_size: int) -> torch.Tensor:
     return _affine(torch.full((n,), k), 0, 0, 0, k, 0)[:, :2].float()
 
 # %% ../../nbs/15_augment.ipynb #38b11808
+def _has_student_affine(cfg) -> bool:
+    # drawn only when asked for, so that configurations without it keep their random streams
+    return tuple(cfg.shear) != (0, 0) or tuple(cfg.zoom) != (1, 1) or cfg.shift != 0
+
+def _student_affine(n: int, size: int, cfg: AugmentConfig, generator=None) -> torch.Tensor:
+    "UniFrame's x-shear, zoom and shift about the centre of the output, as matrices [n, 3, 3] (its keypoint formula)."
+    sx = torch.deg2rad(cfg.shear[0] + (cfg.shear[1] - cfg.shear[0]) * _rand(n, generator))
+    z = cfg.zoom[0] + (cfg.zoom[1] - cfg.zoom[0]) * _rand(n, generator)
+    t = cfg.shift * size * (2 * _rand((n, 2), generator) - 1)
+    c, b = (size - 1) / 2, -z * torch.tan(sx)
+    return _affine(z, b, c * (1 - z) - b * c + t[:, 0], 0, z, c * (1 - z) + t[:, 1])
+
 def augment_matrices(n: int, in_size: int, out_size: int, cfg: AugmentConfig,
                      generator: torch.Generator | None = None) -> torch.Tensor:
-    "Random affine matrices [n, 2, 3], input (cache) pixels -> output pixels: rotate, random resized crop, flip."
+    "Random affine matrices [n, 2, 3], input (cache) pixels -> output pixels: rotate, random resized crop, UniFrame's shear/zoom/shift, flip."
     lo, hi = (-cfg.rotation, cfg.rotation) if np.isscalar(cfg.rotation) else cfg.rotation
     angle = torch.deg2rad(lo + (hi - lo) * _rand(n, generator))
     tries = cfg.scale[0] + (cfg.scale[1] - cfg.scale[0]) * _rand((n, 10), generator)
@@ -62,7 +78,8 @@ def augment_matrices(n: int, in_size: int, out_size: int, cfg: AugmentConfig,
     crop = _affine(k, 0, -k * offset[:, 0], 0, k, -k * offset[:, 1])
     mirror = _affine(torch.where(flip & cfg.hflip, -1., 1.), 0, torch.where(flip & cfg.hflip, out_size - 1., 0.),
                      0, 1, 0)
-    return (mirror @ crop @ rotate)[:, :2].float()
+    extra = _student_affine(n, out_size, cfg, generator) if _has_student_affine(cfg) else torch.eye(3, dtype=torch.float64)
+    return (mirror @ extra @ crop @ rotate)[:, :2].float()
 
 # %% ../../nbs/15_augment.ipynb #d6517375
 def _full(matrices: torch.Tensor) -> torch.Tensor:

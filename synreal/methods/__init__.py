@@ -8,7 +8,7 @@ from .base import Method, Supervised
 from .pseudo import PseudoLabelling, STRATEGIES, StylisedPretraining
 from .rec import Rec
 from .full import PseudoRec
-from .regda import RegDA
+from .regda import RegDA, RegDASource
 from .ccssl import CCSSL
 
 # %% auto #0
@@ -26,7 +26,7 @@ METHODS: dict[str, Method] = {
     'pseudo': PseudoLabelling('+pseudo', strategy='integrated', use_3d=True),
     **{f'pseudo_{s}': PseudoLabelling(STRATEGY_TITLES[s], strategy=s, use_3d=True) for s in STRATEGIES if s != 'integrated'},
     'pseudo_rec': PseudoRec('+pseudo+rec'), 'baseline_rec': PseudoRec('+rec', strategy='m2d', use_3d=False),
-    'regda': RegDA(), 'ccssl': CCSSL(),
+    'regda': RegDA(), 'regda_source': RegDASource(), 'ccssl': CCSSL(),
 }
 # other names of a method: resolved before a run folder is named, so an alias never gets runs of its own
 ALIASES = {'uniframe': 'baseline'}

@@ -9,12 +9,13 @@ import torch
 import torch.nn as nn
 from ..keypoints import heatmap_targets
 from ..losses import joints_kl_loss, joints_mse_loss
-from .base import TargetEpochs
+from ..config import profile_method_args
+from .base import Method, TargetEpochs
 
 # %% auto #0
-__all__ = ['REGDA_DEFAULTS', 'peak_heatmaps', 'ground_truth_false', 'scale_grad', 'warm_start_coeff', 'disagreement', 'RegDAHead',
-           'fresh_main_head', 'regda_lr_factor', 'regda_optimisers', 'regda_step_a', 'regda_step_b', 'regda_step_c',
-           'Counter', 'RegDA']
+__all__ = ['REGDA_DEFAULTS', 'REGDA_SOURCE_DEFAULTS', 'peak_heatmaps', 'ground_truth_false', 'scale_grad', 'warm_start_coeff',
+           'disagreement', 'RegDAHead', 'fresh_main_head', 'regda_lr_factor', 'regda_optimisers', 'regda_step_a',
+           'regda_step_b', 'regda_step_c', 'Counter', 'RegDA', 'step_decay', 'RegDASource']
 
 # %% ../../nbs/34_regda.ipynb #411799fa
 def peak_heatmaps(y: torch.Tensor, sigma: float) -> torch.Tensor:
@@ -161,7 +162,9 @@ REGDA_DEFAULTS = dict(epochs=None,               # None: the profile's adapt_epo
                       head_layers=2, fresh_head=True, source_loss='kl', suppress_true=False, epoch_fraction=0.5,
                       lr_f=0.01, lr_head=0.1, momentum=0.9, weight_decay=1e-4,
                       lr_gamma=None,              # None: 1.5 / total iterations (TLlib: 1e-4 of 15,000)
-                      lr_decay=0.75)
+                      lr_decay=0.75,
+                      source_start='source_only')  # the run RegDA starts from: 'source_only' (ours, the shared run)
+                                                  # or 'regda_source' (TLlib's SGD pre-training); set by a profile's table
 
 class Counter:
     "An iteration counter that is checkpointed with the run."
@@ -177,8 +180,16 @@ class RegDA(TargetEpochs):
     title = 'RegDA (ours, Adam-trained source start)'
     def __init__(self, **defaults): self.defaults = {**REGDA_DEFAULTS, **defaults}
 
+    def start_from(self, p) -> str:
+        "`source_start` as profile `p`'s table sets it (the start run is built before the run's own arguments are read)."
+        return profile_method_args(p, 'regda').get('source_start', (self.defaults['source_start'],))[0]
+
     def setup(self, ctx):
         a = ctx.args()
+        if a['source_start'] != self.start_from(ctx.profile):
+            raise ValueError(f"source_start={a['source_start']!r}: RegDA's start run is set by the profile's method table "
+                             f"({self.start_from(ctx.profile)!r} under {ctx.profile.name!r}), not per run; use a profile "
+                             f"whose table sets it (the 'paper' table sets TLlib's 'regda_source').")
         if a['source_loss'] not in ('mse', 'kl'): raise ValueError(f"source_loss must be 'mse' or 'kl', got {a['source_loss']!r}")
         k, width = ctx.task.spec.num_keypoints, ctx.model.final.in_channels
         with torch.random.fork_rng(devices=[]):     # seeded heads without moving the global generator
@@ -216,3 +227,33 @@ class RegDA(TargetEpochs):
         logs = {n: v.item() for n, v in out.items()} | {'gl_coeff': coeff, 'lr_f': opts['f'].param_groups[0]['lr'],
                                                         'lr_head': opts['h'].param_groups[0]['lr']}
         return total + 0 * ctx.parts['idle'].sum(), logs
+
+# %% ../../nbs/34_regda.ipynb #581b7dff
+def step_decay(milestones: list[int], factor: float = 0.1, steps_per_epoch: int = 1):
+    "TLlib's per-epoch `MultiStepLR` (stepped before each epoch) as a `LambdaLR` factor of a scheduler stepped `steps_per_epoch` times an epoch."
+    return lambda step: factor ** sum(step // steps_per_epoch + 1 >= m for m in milestones)
+
+# %% ../../nbs/34_regda.ipynb #c89db39c
+REGDA_SOURCE_DEFAULTS = dict(lr=0.1, trunk_lr=0.1, momentum=0.9, weight_decay=1e-4, lr_factor=0.1, source_loss='kl')
+
+class RegDASource(Method):
+    """TLlib's source pre-training for RegDA (`regda.py` `pretrain()`): the pose model on the source split with
+    JointsKLLoss, Nesterov SGD at `lr` (the trunk at `trunk_lr` x `lr`), x `lr_factor` at the profile's milestones."""
+    title = "Source-only (TLlib's SGD pre-training for RegDA)"
+    def __init__(self, **defaults): self.defaults = {**REGDA_SOURCE_DEFAULTS, **defaults}
+
+    def loss(self, ctx, idx, g, epoch):
+        a, b = ctx.args(), ctx.batch('source_train', idx, g)
+        crit = joints_mse_loss if a['source_loss'] == 'mse' else joints_kl_loss
+        return crit(ctx.model(b['image']), b['heatmap'], b['weight']), {}
+
+    def optimizer(self, ctx):
+        "TLlib's SGD with the trunk at a tenth, and its step decay at the profile's milestones."
+        a, p, m = ctx.args(), ctx.profile, ctx.model
+        rest = [q for n, q in m.named_parameters() if not n.startswith('trunk.')]
+        opt = torch.optim.SGD([{'params': list(m.trunk.parameters()), 'lr': a['trunk_lr'] * a['lr']},
+                               {'params': rest, 'lr': a['lr']}], lr=a['lr'], momentum=a['momentum'],
+                              weight_decay=a['weight_decay'], nesterov=a['momentum'] > 0)
+        milestones = sorted({int(round(f * p.epochs)) if f <= 1 else int(f) for f in p.lr_milestones})
+        per_epoch = 1 if p.schedule == 'multistep' else self.iters_per_epoch(ctx)
+        return opt, torch.optim.lr_scheduler.LambdaLR(opt, step_decay(milestones, a['lr_factor'], per_epoch))
