@@ -238,7 +238,6 @@ PAPER_UNIFRAME = [
 
 # %% ../nbs/29_config.ipynb #c0dfab80
 _REC = 'rec baseline_rec pseudo_rec'      # the methods with FOMM's reconstruction
-_FSTAGE = "FOMM's stage-A schedule has no counterpart yet (its length is in epochs of videos); ours: "
 PAPER_REC = [
     Ref(_REC, 'size', 'paper', REFERENCE, f'{_F} config/vox-256.yaml',
         'generator_params 64/512, 2 down, 6 bottleneck; dense_motion_params 64/1024, 5 blocks, scale 0.25'),
@@ -247,11 +246,12 @@ PAPER_REC = [
     Ref(_REC, 'vgg_weights', None, OUR_CHOICE, _OURS, "a local torchvision VGG-19 state dict (FOMM's Vgg19 uses "
         "torchvision's ImageNet weights); nothing is downloaded: pass vgg_weights=<file> or rec_loss='l1'"),
     Ref(_REC, 'kp_variance', 0.01, REFERENCE, f'{_F} modules/dense_motion.py', 'DenseMotionNetwork(kp_variance=0.01)'),
-    Ref(_REC, 'pretrain_iters', '100 epochs x 75 repeats', NOT_IMPLEMENTED, f'{_F} config/vox-256.yaml',
-        _FSTAGE + '150 iterations, chosen for the cpu profile'),
-    Ref(_REC, 'pretrain_lr', 2e-4, NOT_IMPLEMENTED, f'{_F} config/vox-256.yaml',
-        _FSTAGE + "2e-3 (lr_generator 2.0e-4, epoch_milestones [60, 90]; Adam betas (0.5, 0.999) are FOMM's)"),
-    Ref(_REC, 'pretrain_batch', 40, NOT_IMPLEMENTED, f'{_F} config/vox-256.yaml', _FSTAGE + '16 (batch_size 40)'),
+    Ref(_REC, 'pretrain_iters', 'fomm', REFERENCE, f'{_F} config/vox-256.yaml',
+        'num_epochs 100 x num_repeats 75, one pair per video (frames_dataset.py): 7,500 x target sequences / batch '
+        'iterations (stage_a_iters), x0.1 at 0.6 and 0.9 of them (epoch_milestones [60, 90]); hours on one GPU'),
+    Ref(_REC, 'pretrain_lr', 2e-4, REFERENCE, f'{_F} config/vox-256.yaml',
+        "lr_generator = lr_kp_detector 2.0e-4 (Adam betas (0.5, 0.999), FOMM's train.py)"),
+    Ref(_REC, 'pretrain_batch', 40, REFERENCE, f'{_F} config/vox-256.yaml', 'batch_size 40'),
     *(Ref(_REC, a, None, OUR_CHOICE, _OURS, 'keypoints into W: the paper gives no value')
       for a in ('beta', 'kp_window', 'kp_normalize')),
     Ref(_REC, 'freeze_bn', None, OUR_CHOICE, _OURS, 'BN statistics not moved by reconstruction passes'),

@@ -11,6 +11,7 @@ import re
 import time
 import torch
 import torch.nn as nn
+from tqdm.auto import tqdm
 from dataclasses import replace
 from pathlib import Path
 from ..utils import denormalize_imagenet, run_lock, save_checkpoint, write_json
@@ -21,9 +22,9 @@ from ..losses import PyramidL1Loss, joints_mse_loss, make_rec_loss
 from .base import Method, RunContext, unlabelled_images
 
 # %% auto #0
-__all__ = ['PAIR_PATTERN', 'STAGE_A_ARGS', 'NoPairsError', 'sequence_key', 'pair_groups', 'PairSampler', 'reconstruct',
-           'target_images', 'pretrain_reconstructor', 'stage_a_path', 'setup_reconstruction', 'reconstruction_loss',
-           'Rec']
+__all__ = ['PAIR_PATTERN', 'STAGE_A_ARGS', 'FOMM_PASSES', 'NoPairsError', 'sequence_key', 'pair_groups', 'PairSampler',
+           'reconstruct', 'target_images', 'pretrain_reconstructor', 'stage_a_path', 'stage_a_iters',
+           'setup_reconstruction', 'reconstruction_loss', 'Rec']
 
 # %% ../../nbs/32_rec.ipynb #4b08be15
 PAIR_PATTERN = re.compile(r's(\d+)_g(\d+)_v(\d+)')
@@ -103,21 +104,31 @@ def target_images(dataset, idx, input_size: int, device='cpu') -> torch.Tensor:
 def pretrain_reconstructor(model, rec: Reconstructor, dataset: KeypointDataset, sampler: PairSampler,
                            input_size: int, iters: int = 300, batch_size: int = 16, lr: float = 2e-3,
                            beta: float = 20.0, loss_fn=None, generator=None, device='cpu', callback=None,
-                           **decode) -> list[float]:
+                           resume_file=None, save_every: int = 500, progress: bool = False, **decode) -> list[float]:
     """Train W and G on pairs of `dataset` with the frozen `model`'s keypoints; returns the loss per iteration.
-    `decode`: `reconstruct`'s keypoint options (`kp_window`, `kp_normalize`); `callback(i, rec)` after step i (1-based)."""
+    `decode`: `reconstruct`'s keypoint options (`kp_window`, `kp_normalize`); `callback(i, rec)` after step i (1-based).
+    `resume_file`: the state is saved there every `save_every` steps, and a run that finds it goes on from it."""
     loss_fn = loss_fn or PyramidL1Loss()
-    hm_size = model.heatmap_size(input_size)
     opt = torch.optim.Adam(rec.parameters(), lr=lr, betas=(0.5, 0.999))
     sched = torch.optim.lr_scheduler.MultiStepLR(opt, [int(0.6 * iters), int(0.9 * iters)], 0.1)
-    model.eval(); rec.train(); losses = []
-    for _ in range(iters):
+    losses = []
+    if resume_file is not None and Path(resume_file).exists():
+        ck = torch.load(resume_file, map_location=device, weights_only=True)
+        rec.load_state_dict(ck['rec']); opt.load_state_dict(ck['opt']); sched.load_state_dict(ck['sched'])
+        losses = ck['losses'].tolist()
+        if generator is not None: generator.set_state(ck['generator'])
+    model.eval(); rec.train()
+    for _ in tqdm(range(len(losses), iters), desc='stage A (W, G)', disable=not progress, leave=False):
         b, d = sampler.sample(batch_size, generator)
         xb, xd = (target_images(dataset, i, input_size, device) for i in (b, d))
         out = reconstruct(model, rec, xb, xd, beta, detach=True, **decode)
         loss = loss_fn(out['prediction'], out['driving'])
         opt.zero_grad(set_to_none=True); loss.backward(); opt.step(); sched.step()
         losses.append(loss.item())
+        if resume_file is not None and len(losses) % save_every == 0 and len(losses) < iters:
+            save_checkpoint(resume_file, {'rec': rec.state_dict(), 'opt': opt.state_dict(), 'sched': sched.state_dict(),
+                                          'losses': torch.tensor(losses), 'generator': generator.get_state()
+                                          if generator is not None else torch.zeros(0, dtype=torch.uint8)})
         if callback is not None: callback(len(losses), rec); rec.train()
     return losses
 
@@ -132,6 +143,16 @@ def stage_a_path(ctx: RunContext, a: dict) -> Path:
     start = replace(ctx.cfg, method=first, method_args={}) if first else ctx.cfg
     key = hashlib.sha1(json.dumps({k: a[k] for k in STAGE_A_ARGS}, sort_keys=True).encode()).hexdigest()[:10]
     return start.run_dir(ctx.results_dir) / f'rec_stage_a_{key}.pt'
+
+# %% ../../nbs/32_rec.ipynb #7b91680b
+FOMM_PASSES = 100 * 75    # FOMM vox-256.yaml: num_epochs x num_repeats, one pair per video each time
+
+def stage_a_iters(iters, sampler: PairSampler, batch_size: int) -> int:
+    "Stage A's iterations: `iters` itself, or for 'fomm' FOMM's schedule of one pair per target sequence 7,500 times."
+    if iters == 'fomm': return max(1, FOMM_PASSES * len(sampler.sizes) // batch_size)
+    if isinstance(iters, int) and not isinstance(iters, bool) and iters > 0: return iters
+    raise ValueError(f"pretrain_iters={iters!r}: pass a positive number of iterations, or 'fomm' for FOMM's schedule "
+                     f"(100 epochs x 75 repeats of one pair per target sequence).")
 
 # %% ../../nbs/32_rec.ipynb #7adb9739
 def setup_reconstruction(ctx: RunContext, a: dict) -> None:
@@ -153,11 +174,12 @@ def setup_reconstruction(ctx: RunContext, a: dict) -> None:
             else:
                 t0 = time.time()
                 g = torch.Generator().manual_seed(ctx.cfg.seed + 12345)
+                iters, partial = stage_a_iters(a['pretrain_iters'], ctx.parts['sampler'], a['pretrain_batch']), cache.with_suffix('.partial.pt')
                 losses = pretrain_reconstructor(ctx.model, rec, ctx.data['target_train'], ctx.parts['sampler'], p.input_size,
-                                                a['pretrain_iters'], a['pretrain_batch'], a['pretrain_lr'], a['beta'],
-                                                ctx.parts['loss'], g, ctx.device,
-                                                kp_window=a['kp_window'], kp_normalize=a['kp_normalize'])
-                save_checkpoint(cache, rec.state_dict())
+                                                iters, a['pretrain_batch'], a['pretrain_lr'], a['beta'],
+                                                ctx.parts['loss'], g, ctx.device, resume_file=partial,
+                                                progress=iters >= 1000, kp_window=a['kp_window'], kp_normalize=a['kp_normalize'])
+                save_checkpoint(cache, rec.state_dict()); partial.unlink(missing_ok=True)
                 record = {'seconds': round(time.time() - t0, 1), 'loss': losses}
                 write_json(cache.with_suffix('.json'), record)
                 record['trained_here'] = True
