@@ -217,8 +217,14 @@ PAPER_UNIFRAME = [
         "AdaIN: a VGG encoder to relu4_1 and a decoder trained offline on source/target pairs (Style_net.py); ours "
         "trains it once per task beside the runs"),
     Ref(_PRE, 'stylenet_width', None, OUR_CHOICE, _OURS, "unused by the 'vgg' StyleNet"),
-    Ref(_PRE, 'stylenet_iters', 500000, NOT_IMPLEMENTED, f'{_U} adain/train/train_human.py',
-        '--max_iter 500000 at --lr 1e-5 (decay 5e-5), batch 4; ours: 300 Adam steps at lr 1e-3, batch 32'),
+    Ref(_PRE, 'stylenet_iters', 500000, REFERENCE, f'{_U} adain/train/train_human.py', '--max_iter 500000 (hours on one GPU; '
+        'saved every 1,000 steps and resumed)'),
+    Ref(_PRE, 'stylenet_lr', 1e-5, REFERENCE, f'{_U} adain/train/train_human.py', 'Adam, --lr 1e-5, constant '
+        '(adjust_learning_rate and --lr_decay are defined but never called)'),
+    Ref(_PRE, 'stylenet_batch', 4, REFERENCE, f'{_U} adain/train/train_human.py', 'DataLoader(batch_size=4) for source '
+        'and target (--batch_size 16 is unused)'),
+    Ref(_PRE, 'stylenet_pool', None, REFERENCE, f'{_U} adain/train/train_human.py', 'a new augmented source and target '
+        'batch each step, the content from either at random (np.random.rand() > 0.5)'),
     Ref(_PRE, 'vgg_path', None, OUR_CHOICE, _OURS, "None: torchvision's ImageNet VGG-19 from the torch hub cache, never "
         "downloaded (UniFrame: AdaIN's vgg_normalised.pth)"),
     Ref(_UNI, 'occlude_rate', 0.5, REFERENCE, _UR, '--occlude-rate 0.5 (train(): "adaptively occlude keypoints")'),

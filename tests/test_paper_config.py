@@ -62,7 +62,9 @@ def test_reference_values_that_differ_from_the_old_defaults():
         {'ema_decay': 0.999, 'size': 'paper', 'rec_loss': 'vgg'}
     assert (args('regda')['gl_max_iters'], args('regda')['epoch_fraction'], args('ccssl')['epoch_fraction']) == (1000, 1.0, 1.0)
     assert args('baseline')['stylenet'] == args('pretrain')['stylenet'] == 'vgg'   # UniFrame's AdaIN, in both phases
-    assert args('baseline')['stylenet_iters'] == METHODS['baseline'].defaults['stylenet_iters']   # 500k: not implemented
+    assert {k: args('pretrain')[k] for k in ('stylenet_iters', 'stylenet_lr', 'stylenet_batch', 'stylenet_pool')} == \
+        {'stylenet_iters': 500000, 'stylenet_lr': 1e-5, 'stylenet_batch': 4, 'stylenet_pool': None}   # UniFrame's AdaIN decoder
+    assert (args('rec')['pretrain_iters'], args('regda')['source_start']) == ('fomm', 'regda_source')
 
 
 def test_run_overrides_win_and_unknown_arguments_stay_an_error():

@@ -54,3 +54,22 @@ def test_a_missing_vgg19_stops_the_run_before_anything_is_written(tmp_path):
             train_run(cfg, tmp_path / 'r', progress=False)
         assert not (tmp_path / 'r').exists()     # not even the source-only run it starts from
     finally: torch.hub.set_dir(hub)
+
+
+def test_uniframes_fresh_batches_train_the_stylenet_on_new_images_each_step(tmp_path, monkeypatch):
+    "stylenet_pool=None (the paper table's): every step draws a new source and a new target batch, as UniFrame's loop."
+    import synreal.methods.pseudo as pseudo
+    seen = []
+    def spy(net, images, iters, batch, lr, generator, domains, **kw):
+        assert callable(images) and domains is None and (iters, batch, lr) == (3, 2, 1e-4)
+        for _ in range(iters): seen.append(images(batch, generator))
+        return [0.0] * iters
+    monkeypatch.setattr(pseudo, 'train_stylenet', spy)
+    p = get_profile('smoke')
+    args = dict(SMALL_NET, stylenet_iters=3, stylenet_batch=2, stylenet_lr=1e-4, stylenet_pool=None)
+    train_run(RunConfig('rhd2h3d', 'baseline', 0, p, method_args=args), tmp_path, load_task_data('rhd2h3d', p, progress=False),
+              progress=False)
+    assert len(seen) == 3 and all(c.shape == s.shape == (2, 3, p.input_size, p.input_size) for c, s in seen)
+    assert not torch.equal(seen[0][0], seen[1][0])      # new images each step
+    folder = tmp_path / 'smoke' / 'rhd2h3d'
+    assert len(list(folder.glob('stylenet_*.pt'))) == 1 and not list(folder.glob('*.partial.pt'))

@@ -439,6 +439,8 @@ DEFAULTS = dict(
     occlude_size=10,                          # its half-width: px at UniFrame's 256-px input, scaled to input_size
     evaluate='teacher',                       # the model the run reports: UniFrame's teacher (EMA), or 'student'
     stylenet='pixel', stylenet_width=32, stylenet_iters=300, vgg_path=None,
+    stylenet_lr=1e-3, stylenet_batch=32,      # its training (UniFrame's AdaIN decoder: 500,000 steps of 4 at 1e-5)
+    stylenet_pool=512,                        # a fixed pool of this many augmented images a domain; None: fresh batches
     lifter_width=256, lifter_iters=1000, limit_quantiles=(0.01, 0.99), limit_margin=0.1, angle_margin=10.0,
     label_3d='corrected',                     # the 3D label: corrected lifted pose, or 'reproject' (the earlier check only)
     hinge_share=0.95, min_bend=10.0,          # a hinge: >= 95% of the source's bends over 10 degrees go one way
@@ -451,7 +453,7 @@ DEFAULTS = dict(
 )
 
 # %% ../../nbs/31_pseudo.ipynb #d60ea798
-STYLENET_ARGS = ('stylenet', 'stylenet_width', 'stylenet_iters', 'vgg_path')
+STYLENET_ARGS = ('stylenet', 'stylenet_width', 'stylenet_iters', 'vgg_path', 'stylenet_lr', 'stylenet_batch', 'stylenet_pool')
 
 def _vgg_file(a: dict):
     "The 'vgg' StyleNet's VGG-19: `vgg_path`, else torchvision's file in the torch hub cache (an error if absent); None otherwise."
@@ -459,25 +461,34 @@ def _vgg_file(a: dict):
 
 def _stylenet(ctx: RunContext, a: dict, g: torch.Generator) -> StyleNet:
     """The run's frozen StyleNet. A learned one ('small', 'vgg') is trained once per task, as UniFrame trains its AdaIN
-    decoder offline: on 512 source and 512 target images with partners from the other domain (seed 0, whatever the
-    run's), kept beside the task's runs under a name from its settings, and read back by every later run and seed.
+    decoder offline (seed 0, whatever the run's): on a pool of `stylenet_pool` augmented source and target images with
+    partners from the other domain, or (pool None, UniFrame's) on a new source and target batch each step. It is kept
+    beside the task's runs under a name from its settings, and read back by every later run and seed.
     'vgg' reads torchvision's ImageNet VGG-19 from `vgg_path`, else from the torch hub cache (never downloaded)."""
     net = StyleNet(a['stylenet'], a['stylenet_width'], _vgg_file(a)).to(ctx.device)
     if a['stylenet'] == 'pixel': return net.requires_grad_(False)
     key = {k: str(a[k]) for k in STYLENET_ARGS} | {'input_size': ctx.profile.input_size}
     name = 'stylenet_' + hashlib.sha1(json.dumps(key, sort_keys=True).encode()).hexdigest()[:10]
     folder = resolve(ctx.results_dir) / ctx.profile.name / ctx.cfg.task
+    g0, aug = torch.Generator().manual_seed(0), ctx.profile.augment(ctx.task.rotation)
+    def both(n):   # n augmented source images and n target images (no label of either is used)
+        pick = lambda split: torch.randint(len(ctx.data[split]), (n,), generator=g0).tolist()
+        return ctx.batch('source_train', pick('source_train'), g0)['image'], ctx.target_images(pick('target_train'), g0, aug)[0]
+    def fresh(n, gen):   # UniFrame: the content is the source batch or the target batch, at random
+        s, t = both(n)
+        return (s, t) if torch.rand(1, generator=gen).item() < 0.5 else (t, s)
     with run_lock(folder, name + '.lock'):                     # one run trains it; the others wait, then read it
         if (folder / f'{name}.pt').exists():
             net.load_state_dict(torch.load(folder / f'{name}.pt', map_location=ctx.device, weights_only=True))
         else:
-            g0 = torch.Generator().manual_seed(0)
-            pick = lambda split: torch.randint(len(ctx.data[split]), (512,), generator=g0).tolist()
-            src = ctx.batch('source_train', pick('source_train'), g0)['image']
-            tgt, _ = ctx.target_images(pick('target_train'), g0, ctx.profile.augment(ctx.task.rotation))
-            domains = torch.arange(len(src) + len(tgt)) >= len(src)
-            losses = train_stylenet(net, torch.cat([src, tgt]), a['stylenet_iters'], generator=g0, domains=domains)
-            save_checkpoint(folder / f'{name}.pt', net.state_dict())
+            pool, domains = fresh, None
+            if a['stylenet_pool']:
+                src, tgt = both(a['stylenet_pool'])
+                pool, domains = torch.cat([src, tgt]), torch.arange(len(src) + len(tgt)) >= len(src)
+            partial = folder / f'{name}.partial.pt'
+            losses = train_stylenet(net, pool, a['stylenet_iters'], a['stylenet_batch'], a['stylenet_lr'], g0, domains,
+                                    resume_file=partial, progress=a['stylenet_iters'] >= 1000)
+            save_checkpoint(folder / f'{name}.pt', net.state_dict()); partial.unlink(missing_ok=True)
             write_json(folder / f'{name}.json', {'settings': key, 'loss_first': losses[:10], 'loss_last': losses[-10:]})
     return net.requires_grad_(False)
 
@@ -641,7 +652,7 @@ class PseudoLabelling(TargetEpochs):
         _close_epoch(ctx)
 
 # %% ../../nbs/31_pseudo.ipynb #6b4bc17a
-PRETRAIN_ARGS = ('s2t_freq', 'alpha', 'stylenet', 'stylenet_width', 'stylenet_iters', 'vgg_path')
+PRETRAIN_ARGS = ('s2t_freq', 'alpha', *STYLENET_ARGS)
 
 class StylisedPretraining(Method):
     """UniFrame's pre-training (`pretrain()` in train_human.py): heatmap regression on source batches, each image

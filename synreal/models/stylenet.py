@@ -7,10 +7,13 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from pathlib import Path
+from tqdm.auto import tqdm
+from ..utils import save_checkpoint
 
 # %% auto #0
-__all__ = ['clamp_normalized', 'channel_stats', 'adain', 'small_autoencoder', 'vgg_autoencoder', 'StyleNet', 'stylize',
-           'style_losses', 'train_stylenet']
+__all__ = ['VGG_STYLE_LAYERS', 'clamp_normalized', 'channel_stats', 'adain', 'small_autoencoder', 'vgg_autoencoder', 'StyleNet',
+           'stylize', 'encoder_features', 'style_losses', 'train_stylenet']
 
 # %% ../../nbs/25_stylenet.ipynb #c9984463
 _MEAN = torch.tensor([0.485, 0.456, 0.406]); _STD = torch.tensor([0.229, 0.224, 0.225])
@@ -81,13 +84,26 @@ def stylize(net: StyleNet, content: torch.Tensor, style: torch.Tensor, prob: flo
     with torch.no_grad(): out = net(content, style, a)
     return torch.where((r[:, 0] < prob)[:, None, None, None], out, content)
 
+# %% ../../nbs/25_stylenet.ipynb #ec6a7b2b
+VGG_STYLE_LAYERS = (2, 7, 12, 21)   # ends of relu1_1, relu2_1, relu3_1, relu4_1 in torchvision's VGG-19 `features`
+
+def encoder_features(net: StyleNet, x: torch.Tensor) -> list[torch.Tensor]:
+    "The features AdaIN's style loss compares: relu1_1 to relu4_1 for 'vgg' (the last is the encoder's output), else the output."
+    if net.kind != 'vgg': return [net.encoder(x)]
+    feats, start = [], 0
+    for end in VGG_STYLE_LAYERS:
+        x = net.encoder[start:end](x); feats.append(x); start = end
+    return feats
+
 # %% ../../nbs/25_stylenet.ipynb #0838c48e
 def style_losses(net: StyleNet, c: torch.Tensor, s: torch.Tensor, style_weight: float = 0.1) -> torch.Tensor:
-    "AdaIN's decoder loss (content + weighted mean/std style loss at the encoder output), UniFrame's weight 0.1."
-    t = adain(net.encoder(c), net.encoder(s))
-    f = net.encoder(net.decoder(t))
-    (m1, s1), (m2, s2) = channel_stats(f), channel_stats(net.encoder(s))
-    return F.mse_loss(f, t) + style_weight * (F.mse_loss(m1, m2) + F.mse_loss(s1, s2))
+    """AdaIN's decoder loss (`adain/net.py` `Net.forward`): the content term at the encoder's output plus `style_weight`
+    (UniFrame's 0.1) x the mean/std terms summed over `encoder_features`."""
+    fs = encoder_features(net, s)
+    t = adain(net.encoder(c), fs[-1])
+    g = encoder_features(net, net.decoder(t))
+    style = sum(F.mse_loss(a, b) for fg, fo in zip(g, fs) for a, b in zip(channel_stats(fg), channel_stats(fo)))
+    return F.mse_loss(g[-1], t) + style_weight * style
 
 # %% ../../nbs/25_stylenet.ipynb #1c21b89e
 def _other_domain(domains: torch.Tensor, i: torch.Tensor, generator=None) -> torch.Tensor:
@@ -99,21 +115,35 @@ def _other_domain(domains: torch.Tensor, i: torch.Tensor, generator=None) -> tor
     pick = [p[(r * len(p)).long().clamp(max=len(p) - 1)] for p in pools]
     return torch.where(want.bool(), pick[1], pick[0])
 
-def train_stylenet(net: StyleNet, images: torch.Tensor, iters: int = 300, batch: int = 32, lr: float = 1e-3,
-                   generator: torch.Generator | None = None, domains: torch.Tensor | None = None) -> list[float]:
-    """Train `net` on normalised images (source and target mixed): 'small' as an autoencoder (reconstruction),
-    'vgg' as AdaIN's decoder (content + style): each content image is styled by a random partner, one of the other
-    domain when `domains` (bool per image) is given, as UniFrame pairs source with target. 'pixel' has nothing to train."""
+def train_stylenet(net: StyleNet, images, iters: int = 300, batch: int = 32, lr: float = 1e-3,
+                   generator: torch.Generator | None = None, domains: torch.Tensor | None = None,
+                   resume_file=None, save_every: int = 1000, progress: bool = False) -> list[float]:
+    """Train `net`: 'small' as an autoencoder (reconstruction), 'vgg' as AdaIN's decoder (content + style). `images`:
+    normalised images (source and target mixed), each content image styled by a random partner (of the other domain
+    when `domains`, bool per image, is given, as UniFrame pairs source with target); or `draw(batch, generator)`
+    returning fresh (content, style) batches. 'pixel' has nothing to train. `resume_file`: saved every `save_every`
+    steps; a call that finds it goes on from it."""
     params = [p for p in net.parameters() if p.requires_grad]
     if not params: return []
     dev = next(net.parameters()).device
     opt = torch.optim.Adam(params, lr=lr); losses = []
-    for _ in range(iters):
-        i = torch.randint(len(images), (batch,), generator=generator)
-        x = images[i].to(dev)
+    if resume_file is not None and Path(resume_file).exists():
+        ck = torch.load(resume_file, map_location=dev, weights_only=True)
+        net.load_state_dict(ck['net']); opt.load_state_dict(ck['opt']); losses = ck['losses'].tolist()
+        if generator is not None: generator.set_state(ck['generator'])
+    for _ in tqdm(range(len(losses), iters), desc='StyleNet', disable=not progress, leave=False):
+        if callable(images): x, style = (t.to(dev) for t in images(batch, generator))
+        else:
+            i = torch.randint(len(images), (batch,), generator=generator)
+            x = images[i].to(dev)
         if net.kind == 'small': loss = F.mse_loss(net.decoder(net.encoder(x)), x)
         else:
-            style = x.roll(1, 0) if domains is None else images[_other_domain(domains, i, generator)].to(dev)
+            if not callable(images):
+                style = x.roll(1, 0) if domains is None else images[_other_domain(domains, i, generator)].to(dev)
             loss = style_losses(net, x, style)
         opt.zero_grad(); loss.backward(); opt.step(); losses.append(loss.item())
+        if resume_file is not None and len(losses) % save_every == 0 and len(losses) < iters:
+            save_checkpoint(resume_file, {'net': net.state_dict(), 'opt': opt.state_dict(), 'losses': torch.tensor(losses),
+                                          'generator': generator.get_state() if generator is not None
+                                          else torch.zeros(0, dtype=torch.uint8)})
     return losses
