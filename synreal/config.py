@@ -296,8 +296,8 @@ PAPER_BASELINES = [   # RegDA as TLlib runs it, CC-SSL as its authors run it
     Ref('regda_source', 'lr_factor', 0.1, REFERENCE, _TR, 'MultiStepLR(--lr-step [45, 60], --lr-factor 0.1), stepped '
         'before each of --pretrain_epochs 70 (the profile: epochs 70, lr_milestones (45, 60))'),
     Ref('regda_source', 'source_loss', 'kl', REFERENCE, _TR, 'criterion = JointsKLLoss()'),
-    Ref('regda_source', 'model_selection', 'the epoch with the best source-test PCK', NOT_IMPLEMENTED, _TR,
-        'pretrain(): best_acc on val_source_loader; ours keeps the last epoch'),
+    Ref('regda_source', 'select', 'best_source', REFERENCE, _TR, 'the pre-training checkpoint of the epoch with the best '
+        "source-test PCK (best_acc on val_source_loader); ours elsewhere: the last epoch"),
     Ref('regda', 'target_weights', 'target visibility weights on the target terms', NOT_IMPLEMENTED, _TR,
         'ours: none (target labels are never read)'),
     Ref('regda', 'epochs', 30, REFERENCE, _TS, "--epochs 30 (--epochs 10 on SURREAL -> Human3.6M: pass "

@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 import torch
 import torch.nn as nn
-from ..keypoints import heatmap_targets
+from ..keypoints import PCKMeter, heatmap_targets
 from ..losses import joints_kl_loss, joints_mse_loss
 from ..config import profile_method_args
 from .base import Method, TargetEpochs
@@ -15,7 +15,8 @@ from .base import Method, TargetEpochs
 # %% auto #0
 __all__ = ['REGDA_DEFAULTS', 'REGDA_SOURCE_DEFAULTS', 'peak_heatmaps', 'ground_truth_false', 'scale_grad', 'warm_start_coeff',
            'disagreement', 'RegDAHead', 'fresh_main_head', 'regda_lr_factor', 'regda_optimisers', 'regda_step_a',
-           'regda_step_b', 'regda_step_c', 'Counter', 'RegDA', 'step_decay', 'RegDASource']
+           'regda_step_b', 'regda_step_c', 'Counter', 'RegDA', 'step_decay', 'source_test_pck', 'BestWeights',
+           'RegDASource']
 
 # %% ../../nbs/34_regda.ipynb #411799fa
 def peak_heatmaps(y: torch.Tensor, sigma: float) -> torch.Tensor:
@@ -233,14 +234,46 @@ def step_decay(milestones: list[int], factor: float = 0.1, steps_per_epoch: int 
     "TLlib's per-epoch `MultiStepLR` (stepped before each epoch) as a `LambdaLR` factor of a scheduler stepped `steps_per_epoch` times an epoch."
     return lambda step: factor ** sum(step // steps_per_epoch + 1 >= m for m in milestones)
 
+# %% ../../nbs/34_regda.ipynb #0b578aad
+@torch.no_grad()
+def source_test_pck(ctx) -> float:
+    "TLlib's PCK@0.05 on *All* of `ctx.model` (in eval mode) over the source test split, as its `validate`."
+    ds, p, was = ctx.data['source_test'], ctx.profile, ctx.model.training
+    ctx.model.eval(); meter = PCKMeter(ctx.task.spec)
+    for s in range(0, len(ds), p.eval_batch_size):
+        b = ds.batch(list(range(s, min(s + p.eval_batch_size, len(ds)))), p.input_size, ctx.heatmap_size, device=ctx.device)
+        meter.update(ctx.model(b['image']), b['heatmap'], b['weight'])
+    ctx.model.train(was)
+    return meter.tllib()['All']
+
+# %% ../../nbs/34_regda.ipynb #035d7383
+class BestWeights:
+    "The weights of the best epoch so far and their score, in the run state (checkpointed with the run)."
+    def __init__(self): self.score, self.weights = -1.0, None
+    def state_dict(self): return {'score': torch.tensor(self.score), 'weights': self.weights or {}}
+    def load_state_dict(self, d): self.score, self.weights = float(d['score']), (dict(d['weights']) or None)
+
 # %% ../../nbs/34_regda.ipynb #c89db39c
-REGDA_SOURCE_DEFAULTS = dict(lr=0.1, trunk_lr=0.1, momentum=0.9, weight_decay=1e-4, lr_factor=0.1, source_loss='kl')
+REGDA_SOURCE_DEFAULTS = dict(lr=0.1, trunk_lr=0.1, momentum=0.9, weight_decay=1e-4, lr_factor=0.1, source_loss='kl',
+                             select='last')   # the epoch it ends with: 'last' (ours) or 'best_source' (TLlib's)
 
 class RegDASource(Method):
     """TLlib's source pre-training for RegDA (`regda.py` `pretrain()`): the pose model on the source split with
     JointsKLLoss, Nesterov SGD at `lr` (the trunk at `trunk_lr` x `lr`), x `lr_factor` at the profile's milestones."""
     title = "Source-only (TLlib's SGD pre-training for RegDA)"
     def __init__(self, **defaults): self.defaults = {**REGDA_SOURCE_DEFAULTS, **defaults}
+
+    def setup(self, ctx):
+        if ctx.args()['select'] not in ('last', 'best_source'):
+            raise ValueError(f"select must be 'last' or 'best_source', got {ctx.args()['select']!r}")
+        if ctx.args()['select'] == 'best_source': ctx.state['best'] = BestWeights()
+
+    def end_epoch(self, ctx, epoch):
+        "With `select='best_source'`, keep the weights of the best source-test epoch so far; the last epoch ends with them."
+        if ctx.args()['select'] != 'best_source': return
+        best, score = ctx.state['best'], source_test_pck(ctx)
+        if score > best.score: best.score, best.weights = score, {k: v.detach().clone() for k, v in ctx.model.state_dict().items()}
+        if epoch + 1 == ctx.profile.epochs: ctx.model.load_state_dict(best.weights)
 
     def loss(self, ctx, idx, g, epoch):
         a, b = ctx.args(), ctx.batch('source_train', idx, g)
