@@ -316,8 +316,10 @@ PAPER_BASELINES = [   # RegDA as TLlib runs it, CC-SSL as its authors run it
     Ref('ccssl', 'stats_file', None, OUR_CHOICE, _OURS, 'statistics only'),
     Ref('ccssl', 'optimizer', 'rmsprop', REFERENCE, f'{_C}CCSSL.py', 'CreateModel: RMSprop, momentum 0, weight decay 0, '
         'constant lr (adjust_learning_rate is never called); lr 2.5e-4 = ccssl_lr at the profile lr 1e-4'),
-    Ref('ccssl', 'temporal', 15 / 256, REFERENCE, _CC, 'the previous label carried by Lucas-Kanade flow, trusted within '
-        '15 px of 256 (ours: zero motion, no optical flow; the title says so)'),
+    Ref('ccssl', 'temporal', 15 / 256, REFERENCE, _CC, 'the previous label carried by the flow is trusted if the flow '
+        'moved it at most 15 px of the 256-px input'),
+    Ref('ccssl', 'flow', 'lk', REFERENCE, _CC, 'cv2.calcOpticalFlowPyrLK(winSize (15, 15), maxLevel 2, 10 iterations or '
+        '0.03 px) on the grey frames (ours: lucas_kanade in torch, the window scaled to the cached frames)'),
     Ref('ccssl', 'flip', False, REFERENCE, _CC, "#is_flip is commented out: the released code labels without a flipped view "
         "(ours defaults to True elsewhere, our choice)"),
     Ref('ccssl', 'epochs', 60, REFERENCE, f'{_C}options/train_options.py', '--num-epochs 60'),

@@ -63,4 +63,4 @@ def test_the_authors_optimiser_under_the_paper_profile():
     method = get_method('ccssl')
     assert method.defaults['optimizer'] == 'rmsprop' and method.defaults['flip'] and method.defaults['temporal'] == 15 / 256
     assert abs(ccssl_lr(get_profile('paper').lr) - 2.5e-4) < 1e-12
-    assert 'no optical flow' in method.title
+    assert method.title == 'CC-SSL' and method.defaults['flow'] == 'lk'   # the authors' Lucas-Kanade flow

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import math
 import torch
+import torch.nn.functional as F
 from ..keypoints import decode_argmax, heatmap_targets, heatmap_to_input
 from ..utils import normalize_imagenet
 from ..data.augment import invert_matrices, resize_matrices, warp_images, warp_keypoints
@@ -17,7 +18,7 @@ from .rec import sequence_key
 # %% auto #0
 __all__ = ['TEMPORAL_DECAY', 'CCSSL_LR', 'PAPER_PROFILE_LR', 'CCSSL_DEFAULTS', 'curriculum_share', 'round_of', 'curriculum_mask',
            'view_matrices', 'warp_heatmaps', 'flip_matrices', 'flip_back', 'consistent_labels', 'sequence_prev',
-           'temporal_consistency', 'ccssl_lr', 'CCSSLLabels', 'CCSSL']
+           'lucas_kanade', 'lk_window', 'temporal_consistency', 'ccssl_lr', 'CCSSLLabels', 'CCSSL']
 
 # %% ../../nbs/35_ccssl.ipynb #d402f64d
 def curriculum_share(r: int, start: float = 0.2, step: float = 0.2, most: float = 0.8) -> float:
@@ -121,15 +122,68 @@ def sequence_prev(names) -> torch.Tensor:
         last[k] = i
     return prev
 
+# %% ../../nbs/35_ccssl.ipynb #43d860e5
+def _pyr_down(x: torch.Tensor) -> torch.Tensor:
+    "OpenCV's `pyrDown` on [N, 1, H, W]: the 5-tap binomial filter, then every second pixel."
+    k = torch.tensor([1., 4., 6., 4., 1.], dtype=x.dtype, device=x.device) / 16
+    x = F.conv2d(F.pad(x, (2, 2, 0, 0), mode='reflect'), k.view(1, 1, 1, 5))
+    return F.conv2d(F.pad(x, (0, 0, 2, 2), mode='reflect'), k.view(1, 1, 5, 1))[..., ::2, ::2]
+
+def _windows(img: torch.Tensor, pts: torch.Tensor, win: int) -> torch.Tensor:
+    "Bilinear samples [N, K, win, win] of `img` [N, 1, H, W] on the window around each point of `pts` [N, K, 2] (x, y)."
+    (h, w), r = img.shape[-2:], torch.arange(win, dtype=pts.dtype, device=pts.device) - (win - 1) / 2
+    xy = pts[:, :, None, None, :] + torch.stack(torch.meshgrid(r, r, indexing='xy'), -1)
+    grid = xy / torch.tensor([w - 1, h - 1], dtype=pts.dtype, device=pts.device) * 2 - 1
+    n, k = pts.shape[:2]
+    return F.grid_sample(img, grid.reshape(n, k * win, win, 2), align_corners=True).reshape(n, k, win, win)
+
+def lucas_kanade(prev: torch.Tensor, cur: torch.Tensor, pts: torch.Tensor, win: int = 15, levels: int = 2,
+                 iters: int = 10, eps: float = 0.03, min_eig: float = 1e-4) -> tuple[torch.Tensor, torch.Tensor]:
+    """Pyramidal Lucas-Kanade (`cv2.calcOpticalFlowPyrLK`) of grey frames `prev`, `cur` [N, H, W] (0-255): where the
+    points `pts` [N, K, 2] (x, y, px) of `prev` are in `cur`, and whether each was tracked [N, K]."""
+    pyr = [(prev[:, None].float(), cur[:, None].float())]
+    for _ in range(levels): pyr.append(tuple(_pyr_down(x) for x in pyr[-1]))
+    g = torch.zeros_like(pts)
+    for lvl in range(levels, -1, -1):
+        a, b = pyr[lvl]
+        p = pts / 2 ** lvl
+        gx = F.pad(a[..., :, 2:] - a[..., :, :-2], (1, 1, 0, 0)) / 2
+        gy = F.pad(a[..., 2:, :] - a[..., :-2, :], (0, 0, 1, 1)) / 2
+        t, ix, iy = (_windows(x, p, win) for x in (a, gx, gy))
+        m = torch.stack([torch.stack([(ix * ix).sum((-1, -2)), (ix * iy).sum((-1, -2))], -1),
+                         torch.stack([(ix * iy).sum((-1, -2)), (iy * iy).sum((-1, -2))], -1)], -2)
+        # OpenCV's minimum eigenvalue per window pixel (Scharr gradients are 32 x these, its scale 2^-20)
+        textured = torch.linalg.eigvalsh(m)[..., 0] / win ** 2 / 1024 >= min_eig
+        if lvl == 0: ok = textured    # a coarser level without texture is skipped, as OpenCV does
+        m = m + 1e-6 * torch.eye(2, dtype=m.dtype, device=m.device)
+        v, moving = torch.zeros_like(g), textured.clone()
+        for _ in range(iters):
+            d = t - _windows(b, p + g + v, win)
+            step = torch.linalg.solve(m, torch.stack([(d * ix).sum((-1, -2)), (d * iy).sum((-1, -2))], -1))
+            v = v + step * moving[..., None]
+            moving &= step.norm(dim=-1) >= eps
+        g = (g + v) * (2 if lvl else 1)
+    new = pts + g
+    h, w = prev.shape[-2:]
+    ok &= (new[..., 0] >= 0) & (new[..., 0] <= w - 1) & (new[..., 1] >= 0) & (new[..., 1] <= h - 1)
+    return new, ok
+
+# %% ../../nbs/35_ccssl.ipynb #476c8a22
+def lk_window(size: int) -> int:
+    "The authors' 15-px Lucas-Kanade window on 256-px frames, scaled to frames of `size` px (odd, at least 5)."
+    return max(5, round(15 * size / 256) | 1)
+
 # %% ../../nbs/35_ccssl.ipynb #98c2cfd8
 TEMPORAL_DECAY = 0.9   # consistency.py: prediction_check(lambda_decay=0.9)
 
 def temporal_consistency(keypoint: torch.Tensor, confidence: torch.Tensor, prev: torch.Tensor, tol: float,
-                         decay: float = TEMPORAL_DECAY) -> dict:
+                         decay: float = TEMPORAL_DECAY, images: torch.Tensor | None = None, win: int = 15) -> dict:
     """CC-SSL's temporal step on labels `keypoint` [N, K, 2], `confidence` [N, K], frame by frame along each video
-    (`prev`: `sequence_prev`), zero motion standing in for optical flow: a joint within `tol` (same units as
-    `keypoint`) of the previous frame's updated label, with confidence below `decay` x the previous one, takes
-    the previous label and `decay` x its confidence. Returns `keypoint`, `confidence`, `replaced` [N, K]."""
+    (`prev`: `sequence_prev`). With `images` [N, 3, S, S] (uint8 or [0, 1]) the previous frame's updated labels are
+    carried by `lucas_kanade` (window `win`) and trusted where the flow moved them at most `tol` (units of `keypoint`);
+    without, zero motion stands in for the flow and a label is trusted within `tol` of the current one. A trusted
+    carried label replaces a joint whose confidence is below `decay` x the carried one's, at `decay` x that.
+    Returns `keypoint`, `confidence`, `replaced` [N, K]."""
     kp, conf = keypoint.clone(), confidence.clone()
     replaced = torch.zeros(conf.shape, dtype=torch.bool)
     depth, has = torch.zeros(len(prev), dtype=torch.long), prev >= 0     # frames from the start of the video
@@ -137,11 +191,17 @@ def temporal_consistency(keypoint: torch.Tensor, confidence: torch.Tensor, prev:
         new = torch.where(has, depth[prev.clamp(min=0)] + 1, 0)
         if torch.equal(new, depth): break
         depth = new
+    if images is not None:   # grey frames, 0-255 (ITU-R 601 luma)
+        x = images.float() * (255 if not images.dtype == torch.uint8 and images.max() <= 1 else 1)
+        grey = 0.299 * x[:, 0] + 0.587 * x[:, 1] + 0.114 * x[:, 2]
     for d in range(1, int(depth.max()) + 1 if len(depth) else 1):       # each frame after its previous one
         i = (depth == d).nonzero().flatten(); j = prev[i]
-        near = (kp[i] - kp[j]).norm(dim=-1) <= tol                       # the authors: flow moved <= 15 px
-        take = near & (conf[j] > 0) & (conf[i] < decay * conf[j])
-        kp[i] = torch.where(take[..., None], kp[j], kp[i])
+        if images is None: carried, trusted = kp[j], (kp[i] - kp[j]).norm(dim=-1) <= tol
+        else:
+            carried, tracked = lucas_kanade(grey[j], grey[i], kp[j], win)
+            trusted = tracked & ((carried - kp[j]).norm(dim=-1) <= tol)      # the authors: flow moved <= 15 px
+        take = trusted & (conf[j] > 0) & (conf[i] < decay * conf[j])
+        kp[i] = torch.where(take[..., None], carried, kp[i])
         conf[i] = torch.where(take, decay * conf[j], conf[i]); replaced[i] = take
     return dict(keypoint=kp, confidence=conf, replaced=replaced)
 
@@ -153,6 +213,7 @@ CCSSL_DEFAULTS = dict(epochs=None,               # None: the profile's adapt_epo
                       consistency_tol=None,       # None: CC-SSL's averaging; a number: also the agreement gate (ours)
                       flip=True,                  # a mirrored view, mirrored back with the left/right swap
                       temporal=15 / 256,          # carried labels trusted within this share of the crop side; None: off
+                      flow='lk',                  # how labels are carried: 'lk' (the authors' Lucas-Kanade), 'zero' (none)
                       optimizer='rmsprop',        # CC-SSL's RMSprop at a constant `ccssl_lr`; 'adam': the profile's
                       label_batch=128, epoch_fraction=0.5, stats_file='ccssl_rounds.jsonl')
 
@@ -181,7 +242,7 @@ def _round_stats(r: int, share: float, kp, mask, consistent, replaced, tgt) -> d
 class CCSSL(TargetEpochs):
     "CC-SSL: consistency-constrained pseudo-labels regenerated per round, with a confidence curriculum."
     init_from = 'source_only'
-    title = 'CC-SSL (ours, no optical flow)'
+    title = 'CC-SSL'
     def __init__(self, **defaults): self.defaults = {**CCSSL_DEFAULTS, **defaults}
 
     def setup(self, ctx): ctx.state['labels'] = CCSSLLabels()
@@ -210,7 +271,9 @@ class CCSSL(TargetEpochs):
         kp, conf, con = torch.cat(kps), torch.cat(confs), torch.cat(cons)
         replaced = torch.zeros_like(con)
         if a['temporal'] is not None:
-            t = temporal_consistency(kp, conf, sequence_prev(tgt.names), a['temporal'] * tgt.cache_size)
+            if a['flow'] not in ('lk', 'zero'): raise ValueError(f"flow must be 'lk' or 'zero', got {a['flow']!r}")
+            t = temporal_consistency(kp, conf, sequence_prev(tgt.names), a['temporal'] * tgt.cache_size,
+                                     images=tgt.images if a['flow'] == 'lk' else None, win=lk_window(tgt.cache_size))
             kp, conf, replaced = t['keypoint'], t['confidence'], t['replaced']
         share = curriculum_share(r, a['share_start'], a['share_step'], a['share_max'])
         mask = curriculum_mask(conf, share)
