@@ -58,6 +58,10 @@ class Profile:
     method_table: str | None = None   # a table of method arguments (METHOD_TABLES); None: each method's defaults
     device: str = 'auto'
 
+    def milestone_epochs(self) -> list[int]:
+        "`lr_milestones` as epochs: a fraction (<= 1) of `epochs`, or an epoch itself."
+        return sorted({int(round(m * self.epochs)) if m <= 1 else int(m) for m in self.lr_milestones})
+
     def augment(self, task_rotation: float = 180.0) -> AugmentConfig:
         rotation = task_rotation if self.rotation is None else self.rotation
         return AugmentConfig(rotation=rotation, scale=tuple(self.scale), color=self.color, blur=self.blur,

@@ -109,14 +109,11 @@ def evaluate(model, dataset: KeypointDataset, spec: KeypointSpec, input_size: in
             'pck_per_joint': dict(zip(spec.names, meter.per_joint().tolist())), 'n': len(dataset)}
 
 # %% ../nbs/37_train.ipynb #5ce29708
-def _milestones(p: Profile) -> list[int]:
-    return sorted({int(round(m * p.epochs)) if m <= 1 else int(m) for m in p.lr_milestones})
-
 def make_scheduler(opt, p: Profile, iters_per_epoch: int):
     "One-cycle (stepped every iteration) or multi-step decay x0.1 (stepped every epoch)."
     if p.schedule == 'onecycle':
         return torch.optim.lr_scheduler.OneCycleLR(opt, p.lr, total_steps=p.epochs * iters_per_epoch)
-    if p.schedule == 'multistep': return torch.optim.lr_scheduler.MultiStepLR(opt, _milestones(p), 0.1)
+    if p.schedule == 'multistep': return torch.optim.lr_scheduler.MultiStepLR(opt, p.milestone_epochs(), 0.1)
     raise ValueError(f"Unknown schedule {p.schedule!r}: use 'onecycle' or 'multistep'.")
 
 # %% ../nbs/37_train.ipynb #0413f1db

@@ -17,7 +17,8 @@ from pathlib import Path
 
 # %% auto #0
 __all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'one_torch_thread', 'normalize_imagenet', 'denormalize_imagenet', 'gaussian_blur',
-           'sha256_file', 'project_root', 'resolve', 'atomic_write', 'write_json', 'save_checkpoint', 'run_lock']
+           'sha256_file', 'project_root', 'resolve', 'atomic_write', 'write_json', 'save_checkpoint', 'save_steps',
+           'resume_steps', 'run_lock']
 
 # %% ../nbs/01_utils.ipynb #a6bc1e31
 @contextmanager
@@ -93,6 +94,22 @@ def write_json(path: Path, obj) -> Path:
 # %% ../nbs/01_utils.ipynb #f6b56f48
 def save_checkpoint(path: Path, obj) -> Path:
     return atomic_write(path, lambda tmp: torch.save(obj, tmp))
+
+# %% ../nbs/01_utils.ipynb #6ad88f69
+def save_steps(path: Path, losses: list, generator: torch.Generator | None = None, **parts) -> Path:
+    "Save a long loop's state at `path` (atomically): each of `parts`' `state_dict()`, its `losses` and `generator`'s state."
+    gen = generator.get_state() if generator is not None else torch.zeros(0, dtype=torch.uint8)
+    return save_checkpoint(path, {'parts': {k: v.state_dict() for k, v in parts.items()}, 'losses': torch.tensor(losses),
+                                  'generator': gen})
+
+# %% ../nbs/01_utils.ipynb #1fd9d590
+def resume_steps(path, generator: torch.Generator | None = None, map_location='cpu', **parts) -> list[float]:
+    "The losses of a loop `save_steps` saved at `path`, with its `parts` and `generator` restored; [] when there is none."
+    if path is None or not Path(path).exists(): return []
+    ck = torch.load(path, map_location=map_location, weights_only=True)
+    for k, v in parts.items(): v.load_state_dict(ck['parts'][k])
+    if generator is not None: generator.set_state(ck['generator'])
+    return ck['losses'].tolist()
 
 # %% ../nbs/01_utils.ipynb #46568c62
 def run_lock(folder: Path, name: str = '.lock') -> FileLock:

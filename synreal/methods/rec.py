@@ -14,7 +14,7 @@ import torch.nn as nn
 from tqdm.auto import tqdm
 from dataclasses import replace
 from pathlib import Path
-from ..utils import denormalize_imagenet, run_lock, save_checkpoint, write_json
+from ..utils import denormalize_imagenet, resume_steps, run_lock, save_checkpoint, save_steps, write_json
 from ..data.dataset import KeypointDataset
 from ..models.pose import frozen_batchnorm
 from ..models.reconstruction import Reconstructor, heatmap_to_image_coords, soft_argmax
@@ -111,12 +111,7 @@ def pretrain_reconstructor(model, rec: Reconstructor, dataset: KeypointDataset, 
     loss_fn = loss_fn or PyramidL1Loss()
     opt = torch.optim.Adam(rec.parameters(), lr=lr, betas=(0.5, 0.999))
     sched = torch.optim.lr_scheduler.MultiStepLR(opt, [int(0.6 * iters), int(0.9 * iters)], 0.1)
-    losses = []
-    if resume_file is not None and Path(resume_file).exists():
-        ck = torch.load(resume_file, map_location=device, weights_only=True)
-        rec.load_state_dict(ck['rec']); opt.load_state_dict(ck['opt']); sched.load_state_dict(ck['sched'])
-        losses = ck['losses'].tolist()
-        if generator is not None: generator.set_state(ck['generator'])
+    losses = resume_steps(resume_file, generator, device, rec=rec, opt=opt, sched=sched)
     model.eval(); rec.train()
     for _ in tqdm(range(len(losses), iters), desc='stage A (W, G)', disable=not progress, leave=False):
         b, d = sampler.sample(batch_size, generator)
@@ -126,9 +121,7 @@ def pretrain_reconstructor(model, rec: Reconstructor, dataset: KeypointDataset, 
         opt.zero_grad(set_to_none=True); loss.backward(); opt.step(); sched.step()
         losses.append(loss.item())
         if resume_file is not None and len(losses) % save_every == 0 and len(losses) < iters:
-            save_checkpoint(resume_file, {'rec': rec.state_dict(), 'opt': opt.state_dict(), 'sched': sched.state_dict(),
-                                          'losses': torch.tensor(losses), 'generator': generator.get_state()
-                                          if generator is not None else torch.zeros(0, dtype=torch.uint8)})
+            save_steps(resume_file, losses, generator, rec=rec, opt=opt, sched=sched)
         if callback is not None: callback(len(losses), rec); rec.train()
     return losses
 

@@ -287,6 +287,5 @@ class RegDASource(Method):
         opt = torch.optim.SGD([{'params': list(m.trunk.parameters()), 'lr': a['trunk_lr'] * a['lr']},
                                {'params': rest, 'lr': a['lr']}], lr=a['lr'], momentum=a['momentum'],
                               weight_decay=a['weight_decay'], nesterov=a['momentum'] > 0)
-        milestones = sorted({int(round(f * p.epochs)) if f <= 1 else int(f) for f in p.lr_milestones})
         per_epoch = 1 if p.schedule == 'multistep' else self.iters_per_epoch(ctx)
-        return opt, torch.optim.lr_scheduler.LambdaLR(opt, step_decay(milestones, a['lr_factor'], per_epoch))
+        return opt, torch.optim.lr_scheduler.LambdaLR(opt, step_decay(p.milestone_epochs(), a['lr_factor'], per_epoch))

@@ -7,9 +7,8 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from pathlib import Path
 from tqdm.auto import tqdm
-from ..utils import save_checkpoint
+from ..utils import resume_steps, save_steps
 
 # %% auto #0
 __all__ = ['VGG_STYLE_LAYERS', 'clamp_normalized', 'channel_stats', 'adain', 'small_autoencoder', 'vgg_autoencoder', 'StyleNet',
@@ -126,11 +125,8 @@ def train_stylenet(net: StyleNet, images, iters: int = 300, batch: int = 32, lr:
     params = [p for p in net.parameters() if p.requires_grad]
     if not params: return []
     dev = next(net.parameters()).device
-    opt = torch.optim.Adam(params, lr=lr); losses = []
-    if resume_file is not None and Path(resume_file).exists():
-        ck = torch.load(resume_file, map_location=dev, weights_only=True)
-        net.load_state_dict(ck['net']); opt.load_state_dict(ck['opt']); losses = ck['losses'].tolist()
-        if generator is not None: generator.set_state(ck['generator'])
+    opt = torch.optim.Adam(params, lr=lr)
+    losses = resume_steps(resume_file, generator, dev, net=net, opt=opt)
     for _ in tqdm(range(len(losses), iters), desc='StyleNet', disable=not progress, leave=False):
         if callable(images): x, style = (t.to(dev) for t in images(batch, generator))
         else:
@@ -143,7 +139,5 @@ def train_stylenet(net: StyleNet, images, iters: int = 300, batch: int = 32, lr:
             loss = style_losses(net, x, style)
         opt.zero_grad(); loss.backward(); opt.step(); losses.append(loss.item())
         if resume_file is not None and len(losses) % save_every == 0 and len(losses) < iters:
-            save_checkpoint(resume_file, {'net': net.state_dict(), 'opt': opt.state_dict(), 'losses': torch.tensor(losses),
-                                          'generator': generator.get_state() if generator is not None
-                                          else torch.zeros(0, dtype=torch.uint8)})
+            save_steps(resume_file, losses, generator, net=net, opt=opt)
     return losses
