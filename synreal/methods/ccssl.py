@@ -192,7 +192,7 @@ def temporal_consistency(keypoint: torch.Tensor, confidence: torch.Tensor, prev:
         if torch.equal(new, depth): break
         depth = new
     if images is not None:   # grey frames, 0-255 (ITU-R 601 luma)
-        x = images.float() * (255 if not images.dtype == torch.uint8 and images.max() <= 1 else 1)
+        x = images.float() if images.dtype == torch.uint8 else images.float() * 255
         grey = 0.299 * x[:, 0] + 0.587 * x[:, 1] + 0.114 * x[:, 2]
     for d in range(1, int(depth.max()) + 1 if len(depth) else 1):       # each frame after its previous one
         i = (depth == d).nonzero().flatten(); j = prev[i]

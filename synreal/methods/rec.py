@@ -167,7 +167,8 @@ def setup_reconstruction(ctx: RunContext, a: dict) -> None:
             else:
                 t0 = time.time()
                 g = torch.Generator().manual_seed(ctx.cfg.seed + 12345)
-                iters, partial = stage_a_iters(a['pretrain_iters'], ctx.parts['sampler'], a['pretrain_batch']), cache.with_suffix('.partial.pt')
+                iters = stage_a_iters(a['pretrain_iters'], ctx.parts['sampler'], a['pretrain_batch'])
+                partial = cache.with_suffix('.partial.pt')   # where a long stage A saves its state
                 losses = pretrain_reconstructor(ctx.model, rec, ctx.data['target_train'], ctx.parts['sampler'], p.input_size,
                                                 iters, a['pretrain_batch'], a['pretrain_lr'], a['beta'],
                                                 ctx.parts['loss'], g, ctx.device, resume_file=partial,
