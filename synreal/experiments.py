@@ -4,6 +4,7 @@
 
 # %% ../nbs/38_experiments.ipynb #7a847274
 from __future__ import annotations
+import hashlib
 import json
 import multiprocessing
 import os
@@ -14,16 +15,18 @@ import synreal
 import time
 import torch
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import asdict
 from pathlib import Path
 from tqdm.auto import tqdm
 from .tasks import TASKS, get_task, load_task_data
-from .config import RunConfig, coerce_value
+from .config import RunConfig, coerce_value, get_profile
 from .methods import ALIASES, METHODS, canonical_method, get_method
 from .train import pick_device, run_schedule, train_run
 
 # %% auto #0
-__all__ = ['SMOKE_ARGS', 'git_commit', 'provenance', 'as_list', 'as_bool', 'as_dict', 'split_available', 'smoke_args',
-           'default_workers', 'check_grid', 'grid_progress', 'progress_line', 'run_grid']
+__all__ = ['RECORDS_MIME', 'SMOKE_ARGS', 'git_commit', 'provenance', 'config_hash', 'run_record', 'rebuilt_hash', 'stale_runs',
+           'show_runs', 'as_list', 'as_bool', 'as_dict', 'split_available', 'smoke_args', 'default_workers',
+           'check_grid', 'grid_progress', 'progress_line', 'run_grid']
 
 # %% ../nbs/38_experiments.ipynb #d2ff0f42
 def git_commit(root=None) -> str:
@@ -39,6 +42,52 @@ def provenance(runs: list[dict], **extra) -> dict:
             'torch': torch.__version__, 'python': platform.python_version(), 'machine': platform.machine(),
             'cuda': torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
             'written': time.strftime('%Y-%m-%d %H:%M:%S'), 'runs': [r.get('config') for r in runs], **extra}
+
+# %% ../nbs/38_experiments.ipynb #7c5521ea
+def config_hash(config: dict) -> str:
+    "A short SHA-256 of a run's config dict (`RunConfig.to_dict`), keys sorted."
+    return hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:16]
+
+# %% ../nbs/38_experiments.ipynb #03f150bd
+def run_record(config: dict) -> dict:
+    """What rebuilds run `config` (`RunConfig.to_dict`) from today's code: its task, method, seed, data root, profile
+    name and the profile fields that differ from that profile, the method's run overrides; and `config_hash(config)`."""
+    base = json.loads(json.dumps(asdict(get_profile(config['profile']['name']))))
+    sources = config.get('method_args_source', {})
+    return {k: config[k] for k in ('task', 'method', 'seed', 'data_root')} | {
+        'profile': config['profile']['name'],
+        'profile_changes': {k: v for k, v in config['profile'].items() if k != 'name' and base.get(k) != v},
+        'method_args': {k: v for k, v in config['method_args'].items() if sources.get(k) == 'run override'},
+        'config_hash': config_hash(config)}
+
+# %% ../nbs/38_experiments.ipynb #6f98e002
+def rebuilt_hash(record: dict) -> str:
+    "`config_hash` of the config today's code gives the run `record` describes (`run_record`)."
+    p = get_profile(record['profile'], **record['profile_changes'])
+    cfg = RunConfig(record['task'], record['method'], record['seed'], p, record['data_root'], record['method_args'])
+    return config_hash(cfg.to_dict(get_method(record['method']).defaults))
+
+# %% ../nbs/38_experiments.ipynb #a804851c
+def stale_runs(records: list[dict]) -> list[str]:
+    "One line per run of `records` whose config today's code no longer gives (or cannot rebuild at all)."
+    out = []
+    for r in records:
+        name = f"{r['profile']}/{r['task']}/{r['method']}/seed{r['seed']}"
+        try: now = rebuilt_hash(r)
+        except (KeyError, ValueError) as e: out.append(f'{name}: cannot be rebuilt ({e})'); continue
+        if now != r['config_hash']: out.append(f"{name}: trained with config {r['config_hash']}, today's code gives {now}")
+    return out
+
+# %% ../nbs/38_experiments.ipynb #61d7a5a6
+RECORDS_MIME = 'application/vnd.synreal.runs+json'
+
+def show_runs(runs: list[dict], notebook: str, command: str) -> None:
+    "Display the `run_record` of each of `runs` (metrics with a 'config') for the stale-results test, with `command`."
+    records = [run_record(r['config']) for r in runs if r.get('config')]
+    from IPython.display import display
+    display({'text/plain': f'{len(records)} runs used; their configs are recorded here (tests/test_stale_results.py '
+                           f'checks them against the code; to regenerate: {command})',
+             RECORDS_MIME: {'notebook': notebook, 'command': command, 'runs': records}}, raw=True)
 
 # %% ../nbs/38_experiments.ipynb #ab80d259
 def as_list(x) -> list:
