@@ -42,7 +42,9 @@ case "$cmd" in
     for nb in ${@:-reproduce_tableA reproduce_tableB reproduce_figureA reproduce_figureB reproduce_pseudo_label_analysis}; do
       nb=$(basename "$nb" .ipynb); start=$(date +%s)
       "$VENV/bin/papermill" -k python3 "nbs/$nb.ipynb" "results/$nb.ipynb"
-      cp "results/$nb.ipynb" "nbs/$nb.ipynb" && "$VENV/bin/nbdev_clean" --fname "nbs/$nb.ipynb"
+      cp "results/$nb.ipynb" "nbs/$nb.ipynb"
+      "$VENV/bin/python" tools/tidy_notebook.py "nbs/$nb.ipynb"   # small figures, no progress lines
+      "$VENV/bin/nbdev_clean" --fname "nbs/$nb.ipynb"
       echo "$nb: $(( $(date +%s) - start )) s wall, load average $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a results/regenerate.log
     done ;;
   test)
