@@ -82,12 +82,17 @@ def stale_runs(records: list[dict]) -> list[str]:
 RECORDS_MIME = 'application/vnd.synreal.runs+json'
 
 def show_runs(runs: list[dict], notebook: str, command: str) -> None:
-    "Display the `run_record` of each of `runs` (metrics with a 'config') for the stale-results test, with `command`."
-    records = [run_record(r['config']) for r in runs if r.get('config')]
+    """Display the provenance of `runs` (metrics with a 'config') for a reader (commit, profiles, seeds, their training
+    time) and, in the same output, the `run_record` of each for the stale-results test, with `command` to regenerate."""
+    configs = [r['config'] for r in runs if r.get('config')]
+    minutes = sum(r.get('train_seconds', 0) for r in runs if r.get('config')) / 60
+    line = (f"{notebook} at commit {git_commit(Path(synreal.__file__).parent)[:7]}: {len(configs)} runs, profile "
+            f"{sorted({c['profile']['name'] for c in configs})}, seeds {sorted({c['seed'] for c in configs})}, trained "
+            f"for {minutes:.1f} min in all (each run's own train_seconds, whenever it was trained). Their configs are "
+            f"recorded here; tests/test_stale_results.py checks them against the code. To regenerate: {command}")
     from IPython.display import display
-    display({'text/plain': f'{len(records)} runs used; their configs are recorded here (tests/test_stale_results.py '
-                           f'checks them against the code; to regenerate: {command})',
-             RECORDS_MIME: {'notebook': notebook, 'command': command, 'runs': records}}, raw=True)
+    display({'text/plain': line, RECORDS_MIME: {'notebook': notebook, 'command': command,
+                                                'runs': [run_record(c) for c in configs]}}, raw=True)
 
 # %% ../nbs/38_experiments.ipynb #ab80d259
 def as_list(x) -> list:

@@ -1,6 +1,6 @@
 """Tidy the outputs of executed notebooks before they are committed: PNG figures at most `--width` px wide and
 PNG-optimised, and the progress a grid of runs reports while it trains (tqdm widgets, which GitHub cannot draw, and
-all but the last of its "N/M runs done" lines) left out. Warnings and every other output are kept.
+all but the last of its "N/M runs done" lines) left out, and papermill's empty cell tags. Warnings and every other output are kept.
 Usage: python tools/tidy_notebook.py nbs/reproduce_tableA.ipynb [more.ipynb ...] [--width 720]"""
 import argparse, base64, io
 import nbformat as nbf
@@ -38,6 +38,7 @@ def main():
     for p in a.notebooks:
         nb = nbf.read(p, 4); before = after = 0
         for c in nb.cells:
+            if c.metadata.get('tags') == []: del c.metadata['tags']   # papermill adds empty ones
             if c.cell_type != 'code': continue
             c.outputs = tidy_progress(c.get('outputs', []))
             for o in c.outputs:
