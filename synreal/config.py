@@ -319,7 +319,8 @@ PAPER_BASELINES = [   # RegDA as TLlib runs it, CC-SSL as its authors run it
     Ref('ccssl', 'label_batch', None, OUR_CHOICE, _OURS, 'speed only'),
     Ref('ccssl', 'stats_file', None, OUR_CHOICE, _OURS, 'statistics only'),
     Ref('ccssl', 'optimizer', 'rmsprop', REFERENCE, f'{_C}CCSSL.py', 'CreateModel: RMSprop, momentum 0, weight decay 0, '
-        'constant lr (adjust_learning_rate is never called); lr 2.5e-4 = ccssl_lr at the profile lr 1e-4'),
+        'constant lr (adjust_learning_rate is never called)'),
+    Ref('ccssl', 'lr', 2.5e-4, REFERENCE, f'{_C}options/train_options.py', '--learning-rate 2.5e-4'),
     Ref('ccssl', 'temporal', 15 / 256, REFERENCE, _CC, 'the previous label carried by the flow is trusted if the flow '
         'moved it at most 15 px of the 256-px input'),
     Ref('ccssl', 'flow', 'lk', REFERENCE, _CC, 'cv2.calcOpticalFlowPyrLK(winSize (15, 15), maxLevel 2, 10 iterations or '

@@ -16,9 +16,9 @@ from .base import TargetEpochs
 from .rec import sequence_key
 
 # %% auto #0
-__all__ = ['TEMPORAL_DECAY', 'CCSSL_LR', 'PAPER_PROFILE_LR', 'CCSSL_DEFAULTS', 'curriculum_share', 'round_of', 'curriculum_mask',
-           'view_matrices', 'warp_heatmaps', 'flip_matrices', 'flip_back', 'consistent_labels', 'sequence_prev',
-           'lucas_kanade', 'lk_window', 'temporal_consistency', 'ccssl_lr', 'CCSSLLabels', 'CCSSL']
+__all__ = ['TEMPORAL_DECAY', 'CCSSL_DEFAULTS', 'curriculum_share', 'round_of', 'curriculum_mask', 'view_matrices',
+           'warp_heatmaps', 'flip_matrices', 'flip_back', 'consistent_labels', 'sequence_prev', 'lucas_kanade',
+           'lk_window', 'temporal_consistency', 'CCSSLLabels', 'CCSSL']
 
 # %% ../../nbs/35_ccssl.ipynb #d402f64d
 def curriculum_share(r: int, start: float = 0.2, step: float = 0.2, most: float = 0.8) -> float:
@@ -206,7 +206,6 @@ def temporal_consistency(keypoint: torch.Tensor, confidence: torch.Tensor, prev:
     return dict(keypoint=kp, confidence=conf, replaced=replaced)
 
 # %% ../../nbs/35_ccssl.ipynb #7bb54a30
-CCSSL_LR, PAPER_PROFILE_LR = 2.5e-4, 1e-4   # train_options.py --learning-rate; the `paper` profile's lr (UniFrame)
 CCSSL_DEFAULTS = dict(epochs=None,               # None: the profile's adapt_epochs; CC-SSL: 60 (--num-epochs)
                       gamma=10.0, rounds=6, share_start=0.2, share_step=0.2, share_max=0.8,
                       n_views=5, scale_std=0.25, rot_std=30.0, rot_max=60.0,
@@ -214,12 +213,9 @@ CCSSL_DEFAULTS = dict(epochs=None,               # None: the profile's adapt_epo
                       flip=True,                  # a mirrored view, mirrored back with the left/right swap
                       temporal=15 / 256,          # carried labels trusted within this share of the crop side; None: off
                       flow='lk',                  # how labels are carried: 'lk' (the authors' Lucas-Kanade), 'zero' (none)
-                      optimizer='rmsprop',        # CC-SSL's RMSprop at a constant `ccssl_lr`; 'adam': the profile's
+                      optimizer='rmsprop',        # CC-SSL's RMSprop at the constant `lr`; 'adam': the profile's
+                      lr=2.5e-4,                  # train_options.py --learning-rate, in every profile
                       label_batch=128, epoch_fraction=0.5, stats_file='ccssl_rounds.jsonl')
-
-def ccssl_lr(profile_lr: float) -> float:
-    "CC-SSL's constant RMSprop lr under a profile of Adam lr `profile_lr`: 2.5e-4 at the `paper` profile's 1e-4, scaled with it."
-    return CCSSL_LR * profile_lr / PAPER_PROFILE_LR
 
 # %% ../../nbs/35_ccssl.ipynb #4aba56db
 class CCSSLLabels:
@@ -248,9 +244,9 @@ class CCSSL(TargetEpochs):
     def setup(self, ctx): ctx.state['labels'] = CCSSLLabels()
 
     def optimizer(self, ctx):
-        "CC-SSL's RMSprop (momentum 0, no weight decay) at the constant `ccssl_lr`, and its scheduler; None: the profile's Adam."
+        "CC-SSL's RMSprop (momentum 0, no weight decay) at the constant `lr`, and its scheduler; None: the profile's Adam."
         if ctx.args()['optimizer'] == 'adam': return None
-        opt = torch.optim.RMSprop(self.parameters(ctx), lr=ccssl_lr(ctx.profile.lr), momentum=0.0, weight_decay=0.0)
+        opt = torch.optim.RMSprop(self.parameters(ctx), lr=ctx.args()['lr'], momentum=0.0, weight_decay=0.0)
         return opt, torch.optim.lr_scheduler.LambdaLR(opt, lambda _: 1.0)
 
     @torch.no_grad()
