@@ -1,6 +1,7 @@
 """Tidy the outputs of executed notebooks before they are committed: PNG figures at most `--width` px wide and
-PNG-optimised, and the progress a grid of runs reports while it trains (tqdm widgets, which GitHub cannot draw, and
-all but the last of its "N/M runs done" lines) left out, and papermill's empty cell tags. Warnings and every other output are kept.
+PNG-optimised (a JPEG where the PNG stays over `--jpeg-above` kB); the progress a grid of runs reports while it
+trains left out (tqdm widgets, which GitHub cannot draw, and all but the last "N/M runs done" line); papermill's
+empty cell tags dropped. Warnings and every other output are kept.
 Usage: python tools/tidy_notebook.py nbs/reproduce_tableA.ipynb [more.ipynb ...] [--width 720]"""
 import argparse, base64, io
 import nbformat as nbf
@@ -19,6 +20,13 @@ def shrink_png(data: str, width: int) -> str:
     return new if len(new) < len(data) else data
 
 
+def as_jpeg(data: str, quality: int = 85) -> str:
+    "A base64 PNG as a base64 JPEG (for photo-like figures, which PNG compresses poorly)."
+    im = Image.open(io.BytesIO(base64.b64decode(data))).convert('RGB')
+    out = io.BytesIO(); im.save(out, format='JPEG', quality=quality, optimize=True)
+    return base64.b64encode(out.getvalue()).decode()
+
+
 def tidy_progress(outputs: list) -> list:
     "`outputs` without tqdm widgets, and with only the last grid-progress line of the cell, where it was."
     outputs = [o for o in outputs if WIDGET not in o.get('data', {})]
@@ -34,6 +42,7 @@ def tidy_progress(outputs: list) -> list:
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument('notebooks', nargs='+'); ap.add_argument('--width', type=int, default=720)
+    ap.add_argument('--jpeg-above', type=int, default=400, help='kB of PNG above which a figure is stored as JPEG')
     a = ap.parse_args()
     for p in a.notebooks:
         nb = nbf.read(p, 4); before = after = 0
@@ -44,7 +53,11 @@ def main():
             for o in c.outputs:
                 png = o.get('data', {}).get('image/png')
                 if png:
-                    before += len(png); o['data']['image/png'] = shrink_png(png, a.width); after += len(o['data']['image/png'])
+                    before += len(png); png = shrink_png(png, a.width)
+                    if len(png) > a.jpeg_above * 1000:   # renders of images: a JPEG is a fraction of the PNG
+                        del o['data']['image/png']; o['data']['image/jpeg'] = png = as_jpeg(png)
+                    else: o['data']['image/png'] = png
+                    after += len(png)
         nbf.write(nb, p); print(f'{p}: tidied; images {before // 1000} kB -> {after // 1000} kB')
 
 
