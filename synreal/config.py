@@ -17,8 +17,8 @@ from .tasks import benchmark_version
 
 # %% auto #0
 __all__ = ['POSITIVE', 'PROFILES', 'REFERENCE', 'OUR_CHOICE', 'NOT_IMPLEMENTED', 'PAPER_PROFILE', 'PAPER_UNIFRAME', 'PAPER_REC',
-           'PAPER_BASELINES', 'PAPER_TABLE', 'METHOD_TABLES', 'Profile', 'coerce_value', 'get_profile',
-           'profile_changes', 'Ref', 'profile_method_args', 'RunConfig', 'describe_run']
+           'PAPER_BASELINES', 'PAPER_TABLE', 'METHOD_TABLES', 'OMITTED_WHEN_OFF', 'Profile', 'coerce_value',
+           'get_profile', 'profile_changes', 'Ref', 'profile_method_args', 'RunConfig', 'describe_run']
 
 # %% ../nbs/29_config.ipynb #d8a2ac84
 @dataclass
@@ -343,6 +343,10 @@ def profile_method_args(p: Profile, method: str) -> dict:
             if r.status == REFERENCE and r.methods != 'profile' and r.applies(method)}
 
 # %% ../nbs/29_config.ipynb #31d089a5
+# profile fields added after runs were recorded: config.json leaves them out at these values ("off")
+OMITTED_WHEN_OFF = {'cpu_bf16': False, 'pretrain_epochs': None, 'method_table': None, 'shear': [0, 0], 'shift': 0,
+                    'zoom': [1, 1]}
+
 @dataclass
 class RunConfig:
     "One run: task, method, seed, profile, data root (None: the embedded benchmark) and the method's argument overrides."
@@ -381,11 +385,8 @@ class RunConfig:
         and their sources, the embedded benchmark's version."""
         d = asdict(self); d['profile'] = {k: list(v) if isinstance(v, tuple) else v for k, v in d['profile'].items()}
         d['profile'].pop('device')  # where it ran does not change what it computes
-        if not d['profile']['cpu_bf16']: d['profile'].pop('cpu_bf16')   # so runs from before the field read back
-        if d['profile']['pretrain_epochs'] is None: d['profile'].pop('pretrain_epochs')   # likewise
-        if d['profile']['method_table'] is None: d['profile'].pop('method_table')   # likewise
-        for k, off in (('shear', [0, 0]), ('shift', 0), ('zoom', [1, 1])):
-            if d['profile'][k] == off: d['profile'].pop(k)                          # likewise
+        for k, off in OMITTED_WHEN_OFF.items():   # so runs from before these fields read back
+            if d['profile'][k] == off: d['profile'].pop(k)
         d['method_args'] = self.method_args_full(method_defaults)
         d['method_args_source'] = self.method_args_source(method_defaults)
         if self.data_root is None and self.profile.benchmark != 'real': d['benchmark_version'] = benchmark_version(self.task)

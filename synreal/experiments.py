@@ -19,7 +19,7 @@ from dataclasses import asdict
 from pathlib import Path
 from tqdm.auto import tqdm
 from .tasks import TASKS, get_task, load_task_data
-from .config import RunConfig, coerce_value, get_profile
+from .config import OMITTED_WHEN_OFF, RunConfig, coerce_value, get_profile
 from .methods import ALIASES, METHODS, canonical_method, get_method
 from .train import pick_device, run_schedule, train_run
 
@@ -53,10 +53,11 @@ def run_record(config: dict) -> dict:
     """What rebuilds run `config` (`RunConfig.to_dict`) from today's code: its task, method, seed, data root, profile
     name and the profile fields that differ from that profile, the method's run overrides; and `config_hash(config)`."""
     base = json.loads(json.dumps(asdict(get_profile(config['profile']['name']))))
+    fields = OMITTED_WHEN_OFF | config['profile']   # a field config.json leaves out is at its "off" value
     sources = config.get('method_args_source', {})
     return {k: config[k] for k in ('task', 'method', 'seed', 'data_root')} | {
         'profile': config['profile']['name'],
-        'profile_changes': {k: v for k, v in config['profile'].items() if k != 'name' and base.get(k) != v},
+        'profile_changes': {k: v for k, v in fields.items() if k != 'name' and base.get(k) != v},
         'method_args': {k: v for k, v in config['method_args'].items() if sources.get(k) == 'run override'},
         'config_hash': config_hash(config)}
 
