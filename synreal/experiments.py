@@ -85,8 +85,8 @@ RECORDS_MIME = 'application/vnd.synreal.runs+json'
 def show_runs(runs: list[dict], notebook: str, command: str) -> None:
     """Display the provenance of `runs` (metrics with a 'config') for a reader (commit, profiles, seeds, their training
     time) and, in the same output, the `run_record` of each for the stale-results test, with `command` to regenerate."""
-    configs = [r['config'] for r in runs if r.get('config')]
-    minutes = sum(r.get('train_seconds', 0) for r in runs if r.get('config')) / 60
+    used = [r for r in runs if r.get('config')]
+    configs, minutes = [r['config'] for r in used], sum(r.get('train_seconds', 0) for r in used) / 60
     line = (f"{notebook} at commit {git_commit(Path(synreal.__file__).parent)[:7]}: {len(configs)} runs, profile "
             f"{sorted({c['profile']['name'] for c in configs})}, seeds {sorted({c['seed'] for c in configs})}, trained "
             f"for {minutes:.1f} min in all (each run's own train_seconds, whenever it was trained). Their configs are "

@@ -11,8 +11,7 @@ from synreal.experiments import RECORDS_MIME, stale_runs
 from synreal.methods import get_method
 
 NBS = Path(__file__).resolve().parents[1] / 'nbs'
-REPRODUCE = ['reproduce_tableA', 'reproduce_tableB', 'reproduce_pseudo_label_analysis', 'reproduce_figureA',
-             'reproduce_figureB']
+REPRODUCE = sorted(p.stem for p in NBS.glob('reproduce_*.ipynb'))   # a new reproduce notebook is checked too
 
 
 def run_records(path: Path) -> dict | None:
